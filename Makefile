@@ -1,0 +1,51 @@
+# 随检 SuiJian — two commands: `make run` (set up and serve) and `make test` (set up and test).
+VENV    ?= .venv
+PY      := $(VENV)/bin/python
+FLASK   := $(VENV)/bin/flask --app webapp
+HOST    ?= 127.0.0.1
+PORT    ?= 5000
+# Debian packages: WeasyPrint needs pango and harfbuzz's subsetter (without it a Chinese page
+# takes ~9 s instead of ~0.2 s); Noto CJK is the free Chinese font; tests add a browser and pdftoppm.
+APT_RUN  := fonts-noto-cjk libharfbuzz-subset0 libpango-1.0-0 libpangoft2-1.0-0
+APT_TEST := $(APT_RUN) chromium poppler-utils
+SUDO    := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: run test serve db apt-run apt-test bench clean
+
+run: apt-run $(VENV)/.run db
+	@echo "随检已启动：http://$(HOST):$(PORT)/  （演示账号见 README）"
+	$(VENV)/bin/gunicorn --bind $(HOST):$(PORT) --workers 2 --threads 4 --access-logfile - 'webapp:create_app()'
+
+test: apt-test $(VENV)/.test
+	$(VENV)/bin/pytest $(PYTEST_ARGS)
+
+db: $(VENV)/.run
+	$(FLASK) init-db
+	$(FLASK) demo
+
+bench: $(VENV)/.test
+	$(PY) bench/run.py
+
+# Install only the Debian packages that are missing (apt-get needs root; sudo otherwise).
+apt-run:
+	@missing=$$(for p in $(APT_RUN); do dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "ok installed" || echo $$p; done); \
+	if [ -n "$$missing" ]; then echo "安装系统软件包：$$missing"; $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing; fi
+
+apt-test:
+	@missing=$$(for p in $(APT_TEST); do dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "ok installed" || echo $$p; done); \
+	if [ -n "$$missing" ]; then echo "安装系统软件包：$$missing"; $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing; fi
+
+$(VENV)/bin/python:
+	python3 -m venv $(VENV)
+	$(VENV)/bin/pip install -q --upgrade pip
+
+$(VENV)/.run: $(VENV)/bin/python setup.cfg pyproject.toml
+	$(VENV)/bin/pip install -q -e .
+	touch $@
+
+$(VENV)/.test: $(VENV)/.run
+	$(VENV)/bin/pip install -q -e '.[test]'
+	touch $@
+
+clean:
+	rm -rf $(VENV) test-artifacts *.egg-info

@@ -1,0 +1,59 @@
+"""Factory helpers for the organisation, users and institutions."""
+from types import SimpleNamespace
+
+from webapp.db import db
+from webapp.org.models import Area, Role, Unit, User
+from webapp.registers import creditcode
+from webapp.registers.models import Institution, InstitutionKind, InstitutionService
+
+PASSWORD = "test-pass-123"
+
+
+def make_user(username, unit, *roles, name=None, password=PASSWORD):
+    user = User(username=username, name=name or username, unit=unit)
+    user.set_password(password)
+    user.save()
+    user.grant(*roles)
+    return user
+
+
+def make_org():
+    """省 A → 市 B → 区 C1, C2; a unit in the city and in each district; users of every role."""
+    with db.atomic():
+        prov = Area.make("650000", "测试自治区")
+        city = Area.make("650100", "测试市", prov)
+        d1 = Area.make("650102", "甲区", city)
+        d2 = Area.make("650103", "乙区", city)
+        u_city = Unit.create(name="测试市卫生监督所", short_name="测", kind="卫生监督所", area=city)
+        u1 = Unit.create(name="甲区卫生监督所", short_name="甲", kind="卫生监督所", area=d1)
+        u2 = Unit.create(name="乙区卫生监督所", short_name="乙", kind="卫生监督所", area=d2)
+        users = SimpleNamespace(
+            admin=make_user("admin", u_city, Role.ADMIN, name="管理员"),
+            city_reviewer=make_user("city_shr", u_city, Role.REVIEWER, name="市审核人"),
+            city_head=make_user("city_fzr", u_city, Role.HEAD, name="市负责人"),
+            insp1=make_user("jdy1", u1, Role.INSPECTOR, name="甲监督员一"),
+            insp2=make_user("jdy2", u1, Role.INSPECTOR, name="甲监督员二"),
+            reviewer1=make_user("shr1", u1, Role.REVIEWER, name="甲审核人"),
+            head1=make_user("fzr1", u1, Role.HEAD, name="甲负责人"),
+            insp3=make_user("jdy3", u2, Role.INSPECTOR, name="乙监督员"),
+            reviewer2=make_user("shr2", u2, Role.REVIEWER, name="乙审核人"),
+        )
+    return SimpleNamespace(prov=prov, city=city, d1=d1, d2=d2, units=SimpleNamespace(city=u_city, d1=u1, d2=u2), users=users)
+
+
+_seq = [0]
+
+
+def credit_code(area_code="650102"):
+    _seq[0] += 1
+    return creditcode.complete(f"12{area_code}{_seq[0]:09d}")
+
+
+def make_institution(area, name, kinds=("hospital",), services=(), **fields):
+    with db.atomic():
+        inst = Institution.create(name=name, credit_code=fields.pop("credit_code", None) or credit_code(area.code), area=area, **fields)
+        for k in kinds:
+            InstitutionKind.create(institution=inst, kind=k)
+        for s in services:
+            InstitutionService.create(institution=inst, service=s)
+    return inst

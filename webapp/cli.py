@@ -1,0 +1,76 @@
+"""Admin commands: `flask --app webapp <command>`. Scheduled jobs depend on these names."""
+import click
+from flask.cli import with_appcontext
+
+from .db import db
+
+
+def init_app(app):
+    for command in (init_db, db_upgrade, create_user, demo):
+        app.cli.add_command(command)
+
+
+@click.command("init-db")
+@with_appcontext
+def init_db():
+    """Create the database schema (applies every migration)."""
+    from . import migrate
+
+    with db.connection_context():
+        applied = migrate.upgrade()
+    click.echo(f"数据库已初始化（应用迁移 {len(applied)} 个）。" if applied else "数据库已是最新结构。")
+
+
+@click.command("db-upgrade")
+@with_appcontext
+def db_upgrade():
+    """Apply pending schema migrations, keeping all rows."""
+    from . import migrate
+
+    with db.connection_context():
+        applied = migrate.upgrade()
+    for name in applied:
+        click.echo(f"已应用迁移 {name}")
+    if not applied:
+        click.echo("没有待应用的迁移。")
+
+
+@click.command("create-user")
+@click.option("--username", prompt="用户名")
+@click.option("--name", prompt="姓名")
+@click.option("--unit", "unit_name", prompt="所属单位（名称）")
+@click.option("--role", "roles", multiple=True, type=click.Choice(["inspector", "reviewer", "head", "admin"]), required=True)
+@click.password_option("--password", prompt="密码", confirmation_prompt="再次输入密码")
+@with_appcontext
+def create_user(username, name, unit_name, roles, password):
+    """Create a user account; the password is prompted for, never given on the command line."""
+    from .org.models import Unit, User
+
+    with db.connection_context():
+        unit = Unit.get_or_none(Unit.name == unit_name)
+        if unit is None:
+            raise click.ClickException(f"找不到单位“{unit_name}”")
+        if User.get_or_none(User.username == username):
+            raise click.ClickException(f"用户名“{username}”已存在")
+        if len(password) < 8:
+            raise click.ClickException("密码至少 8 位")
+        with db.atomic():
+            user = User(username=username, name=name, unit=unit)
+            user.set_password(password)
+            user.save()
+            user.grant(*roles)
+    click.echo(f"已创建用户 {username}（{name}，{unit.name}）。")
+
+
+@click.command("demo")
+@with_appcontext
+def demo():
+    """Load the demo data into an empty database."""
+    from . import demo as demo_data
+
+    with db.connection_context():
+        if not demo_data.is_empty():
+            click.echo("数据库中已有数据，未载入演示数据。")
+            return
+        summary = demo_data.load()
+    click.echo("已载入演示数据：" + "，".join(f"{k} {v}" for k, v in summary.items()))

@@ -1,0 +1,33 @@
+"""Configuration classes. Values come from the environment, then instance/config.py overrides."""
+import os
+
+
+class Config:
+    # Filled in by create_app from instance/secret_key (generated on first start, never in code).
+    SECRET_KEY = None
+    # Empty means the SQLite file instance/suijian.db; postgresql://user@host/db selects PostgreSQL.
+    DATABASE_URL = os.environ.get("DATABASE_URL", "")
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_NAME = "suijian_session"
+    PERMANENT_SESSION_LIFETIME = 8 * 3600  # one working day
+    WTF_CSRF_TIME_LIMIT = None  # a token lives as long as the session: inspectors keep pages open for hours
+    # Sign-in throttling: after LOGIN_MAX_FAILURES failures within LOGIN_WINDOW_SECONDS the
+    # account name is locked for LOGIN_LOCK_SECONDS (等保 2.0 asks for 登录失败处理).
+    LOGIN_MAX_FAILURES = 5
+    LOGIN_WINDOW_SECONDS = 15 * 60
+    LOGIN_LOCK_SECONDS = 15 * 60
+    # werkzeug's salted scrypt; tests use a cheaper salted PBKDF2 so that fixtures stay fast.
+    PASSWORD_HASH_METHOD = "scrypt"
+    FORMS_DIR = None  # None: the forms/ folder of the repository
+    MAX_CONTENT_LENGTH = 25 * 1024 * 1024
+    TESTING = False
+
+
+class TestConfig(Config):
+    TESTING = True
+    DATABASE_URL = ""
+    # Tests exercise CSRF for real: forms carry the token, htmx sends it as a header.
+    WTF_CSRF_ENABLED = True
+    LOGIN_MAX_FAILURES = 3
+    PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"

@@ -1,0 +1,33 @@
+"""Error pages in Chinese; a CSRF failure is a 400 with a plain explanation."""
+from flask import render_template
+from flask_wtf.csrf import CSRFError
+
+MESSAGES = {
+    400: ("请求无效", "提交的内容无法处理。"),
+    403: ("无权访问", "您的账号没有执行此操作的权限。"),
+    404: ("页面不存在", "您要找的页面不存在或已被删除。"),
+    405: ("请求方式不允许", "此页面不接受这种请求方式。"),
+    409: ("操作冲突", "该记录当前状态不允许此操作。"),
+    413: ("文件过大", "上传的文件超过了大小限制。"),
+    500: ("系统错误", "服务器处理时出现错误，已记录。请稍后重试或联系管理员。"),
+}
+
+
+def render_error(code, detail=None):
+    title, text = MESSAGES.get(code, ("错误", "请求未能完成。"))
+    return render_template("errors/error.html", code=code, title=title, text=detail or text), code
+
+
+def init_app(app):
+    def _http_error(e):
+        # A description given with abort(code, "…") is ours and in Chinese; werkzeug's
+        # class default is English and is replaced by the message above.
+        custom = e.description if e.description != type(e).description else None
+        return render_error(e.code, custom)
+
+    for code in MESSAGES:
+        app.register_error_handler(code, _http_error)
+
+    @app.errorhandler(CSRFError)
+    def _csrf(e):
+        return render_error(400, "页面已过期或安全令牌无效，请刷新页面后重新提交。")

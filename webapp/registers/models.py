@@ -1,0 +1,49 @@
+"""检查对象名录库: institutions, their register categories (单位类别) and services offered."""
+import datetime
+
+from peewee import CharField, DateTimeField, ForeignKeyField, IntegerField
+
+from ..db import BaseModel
+from ..org.models import Area
+
+
+class Institution(BaseModel):
+    name = CharField(max_length=128, index=True)
+    credit_code = CharField(max_length=18, unique=True)  # 统一社会信用代码
+    license_no = CharField(max_length=64, default="")  # 执业许可证号
+    area = ForeignKeyField(Area, backref="institutions", on_delete="RESTRICT")
+    address = CharField(max_length=255, default="")
+    legal_rep = CharField(max_length=64, default="")  # 法定代表人/负责人
+    phone = CharField(max_length=32, default="")
+    status = CharField(max_length=8, default="在业")  # 在业 / 停业
+    version = IntegerField(default=1)
+    updated_at = DateTimeField(default=datetime.datetime.now)
+
+    @property
+    def kind_keys(self):
+        return sorted(k.kind for k in self.kind_rows)
+
+    @property
+    def service_keys(self):
+        return sorted(s.service for s in self.service_rows)
+
+    def __str__(self):
+        return self.name
+
+
+class InstitutionKind(BaseModel):
+    """One register category of an institution (a hospital with a 医美科室 has two)."""
+
+    institution = ForeignKeyField(Institution, backref="kind_rows", on_delete="CASCADE")
+    kind = CharField(max_length=32, index=True)
+
+    class Meta:
+        indexes = ((("institution", "kind"), True),)
+
+
+class InstitutionService(BaseModel):
+    institution = ForeignKeyField(Institution, backref="service_rows", on_delete="CASCADE")
+    service = CharField(max_length=32)
+
+    class Meta:
+        indexes = ((("institution", "service"), True),)

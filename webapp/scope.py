@@ -1,0 +1,19 @@
+"""Area scoping: a user sees the data of their own area and of every area below it.
+
+Every query over area-bound data goes through `visible()` so the rule lives in one place.
+"""
+from .org.models import Area
+
+
+def visible_areas(user):
+    """Subquery of the ids of the areas the user may see."""
+    return Area.select(Area.id).where(Area.path.startswith(user.area.path))
+
+
+def visible(query, area_field, user):
+    """Restrict query to rows whose area_field lies in the user's area or below."""
+    return query.where(area_field.in_(visible_areas(user)))
+
+
+def can_see_area(user, area):
+    return area.is_within(user.area)

@@ -18,6 +18,10 @@ def _secret_key(instance_path):
         return fh.read().strip()
 
 
+# Feature packages, each exposing `bp` (routes and its CLI group), in navigation order.
+FEATURES = ["auth", "org", "plans", "registers", "draw", "inspection", "review", "reports", "documents", "audit"]
+
+
 def create_app(test_config=None):
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     app = Flask(
@@ -49,10 +53,9 @@ def create_app(test_config=None):
     cli.init_app(app)
     nav.init_app(app)
 
-    from .auth import bp as auth_bp
-    from .org import bp as org_bp
+    import importlib
 
-    app.register_blueprint(auth_bp)
-    app.register_blueprint(org_bp)
+    for feature in FEATURES:
+        app.register_blueprint(importlib.import_module(f".{feature}", __name__).bp)
     app.register_blueprint(views.bp)
     return app

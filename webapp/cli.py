@@ -6,7 +6,7 @@ from .db import db
 
 
 def init_app(app):
-    for command in (init_db, db_upgrade, create_user, demo):
+    for command in (init_db, db_upgrade, db_diff, create_user, demo):
         app.cli.add_command(command)
 
 
@@ -33,6 +33,17 @@ def db_upgrade():
         click.echo(f"已应用迁移 {name}")
     if not applied:
         click.echo("没有待应用的迁移。")
+
+
+@click.command("db-diff")
+@with_appcontext
+def db_diff():
+    """Print a migration body for models that differ from the database (developer aid)."""
+    from . import migrate
+
+    with db.connection_context():
+        body = migrate.diff_template()
+    click.echo(body or "数据库结构与模型一致。")
 
 
 @click.command("create-user")

@@ -8,7 +8,7 @@ import random
 from .db import db
 from .org.models import Area, Role, Unit, User
 from .registers import creditcode
-from .registers.models import Institution, InstitutionKind, InstitutionService
+from .registers.models import Inspector, Institution, InstitutionKind, InstitutionService, Recusal
 
 DEMO_PASSWORD = "suijian2026"
 
@@ -121,6 +121,21 @@ def load():
             user.save()
             user.grant(*roles)
 
+        # 执法检查人员名录库: every inspector account has its register entry, plus officers
+        # without an account (they are drawn and named on documents, but do not sign in).
+        n = 0
+        for user in User.select().join(Unit).order_by(User.id):
+            if user.has_role(Role.INSPECTOR):
+                n += 1
+                Inspector.create(name=user.name, cert_no=f"{user.unit.area.code}{n:05d}", unit=user.unit, user=user,
+                                 specialties="医疗,母婴,血液" if n % 2 else "医疗,医美,辅助生殖")
+        for code, dname, _ in DISTRICTS:
+            for k in range(3):
+                n += 1
+                Inspector.create(name=_person(r), cert_no=f"{code}{n:05d}", unit=units[code], specialties="医疗,母婴")
+        n += 1
+        Inspector.create(name="退休的老李", cert_no=f"650100{n:05d}", unit=units["city"], active=False)
+
         seen = set()
         count = 0
         for code, dname, _ in DISTRICTS:
@@ -142,4 +157,19 @@ def load():
             area = list(districts.values())[i % 3]
             _institution(r, seen, name, area, (kind,) + extra, services, "12" if kind not in ("other_org",) else "91")
             count += 1
-    return {"地区": Area.select().count(), "单位": Unit.select().count(), "用户": User.select().count(), "检查对象": count}
+        # a declared conflict of interest (回避): 陈静's relative works at this hospital
+        Recusal.create(inspector=Inspector.get(Inspector.name == "陈静"),
+                       institution=Institution.get(Institution.name == "天山区第一人民医院"), reason="近亲属在该院任职")
+    summary = {"地区": Area.select().count(), "单位": Unit.select().count(), "用户": User.select().count(),
+               "检查对象": count, "执法人员": Inspector.select().count()}
+    # Each feature adds its own demo data on top of the previous ones, in this order.
+    import importlib
+
+    for step in STEPS:
+        with db.atomic():
+            summary.update(importlib.import_module(f"webapp.{step}.demo").load(r) or {})
+    return summary
+
+
+# Feature demo steps (webapp/<step>/demo.py, each `load(rng) -> {label: count}`), in order.
+STEPS: list[str] = []

@@ -23,3 +23,33 @@ def upgrade(target=None):
 
 def pending():
     return [m.name for m in runner().status() if not m.applied and m.path]
+
+
+def all_models():
+    """Every table model of the app (the subclasses of BaseModel, imported from all features)."""
+    import importlib
+    import pkgutil
+
+    import webapp
+
+    from .db import BaseModel
+
+    for info in pkgutil.walk_packages(webapp.__path__, "webapp."):
+        if info.name.endswith(".models") or info.name.endswith(".versions"):
+            importlib.import_module(info.name)
+
+    def walk(cls):
+        for sub in cls.__subclasses__():
+            yield sub
+            yield from walk(sub)
+
+    return [m for m in walk(BaseModel) if m._meta.fields and m.__module__.startswith("webapp.")]
+
+
+def diff_template():
+    """Migration body for the models that differ from the database (for writing a new migration)."""
+    from playhouse.migrations import template
+    from playhouse.schema_diff import diff_models
+
+    diff = diff_models(db.obj, all_models())
+    return template(diff) if diff else ""

@@ -1,10 +1,10 @@
 """检查对象名录库: institutions, their register categories (单位类别) and services offered."""
 import datetime
 
-from peewee import CharField, DateTimeField, ForeignKeyField, IntegerField
+from peewee import BooleanField, CharField, DateTimeField, ForeignKeyField, IntegerField
 
 from ..db import BaseModel
-from ..org.models import Area
+from ..org.models import Area, Unit, User
 
 
 class Institution(BaseModel):
@@ -47,3 +47,34 @@ class InstitutionService(BaseModel):
 
     class Meta:
         indexes = ((("institution", "service"), True),)
+
+
+class Inspector(BaseModel):
+    """执法检查人员名录库: a law-enforcement officer who may be drawn."""
+
+    name = CharField(max_length=64)
+    cert_no = CharField(max_length=32, unique=True)  # 执法证号
+    unit = ForeignKeyField(Unit, backref="inspectors", on_delete="RESTRICT")
+    specialties = CharField(max_length=255, default="")  # comma-separated: 医疗、母婴、血液…
+    active = BooleanField(default=True)
+    user = ForeignKeyField(User, null=True, unique=True, backref="inspector_rows", on_delete="SET NULL")
+    version = IntegerField(default=1)
+
+    @property
+    def area(self):
+        return self.unit.area
+
+    def __str__(self):
+        return self.name
+
+
+class Recusal(BaseModel):
+    """A declared conflict of interest (回避, 行政处罚法 art. 43): never assign this pair."""
+
+    inspector = ForeignKeyField(Inspector, backref="recusals", on_delete="CASCADE")
+    institution = ForeignKeyField(Institution, backref="recusals", on_delete="CASCADE")
+    reason = CharField(max_length=255, default="")
+    declared_at = DateTimeField(default=datetime.datetime.now)
+
+    class Meta:
+        indexes = ((("inspector", "institution"), True),)

@@ -1,0 +1,71 @@
+"""The 双随机 draw and the inspection tasks it produces."""
+import datetime
+
+from peewee import BigIntegerField, BooleanField, CharField, DateField, DateTimeField, ForeignKeyField, IntegerField, TextField
+
+from ..db import BaseModel
+from ..org.models import Area, User
+from ..registers.models import Inspector, Institution
+
+
+class DrawSource:
+    SYSTEM = "系统抽取"
+    UPPER = "上级平台下发"
+    ADHOC = "临时检查"
+
+
+class Draw(BaseModel):
+    """One auditable draw: seed and register hash recorded so `draw verify` can re-run it."""
+
+    plan_id = CharField(max_length=64, index=True)
+    plan_version = CharField(max_length=64)
+    area = ForeignKeyField(Area, backref="draws", on_delete="RESTRICT")
+    source = CharField(max_length=16, default=DrawSource.SYSTEM)
+    seed = BigIntegerField(null=True)
+    register_hash = CharField(max_length=64, default="")  # hash of the register snapshot drawn from
+    file_hash = CharField(max_length=64, default="")  # for lists imported from the upper platform
+    result_hash = CharField(max_length=64, default="")  # hash of the drawn units and inspectors
+    witnesses = CharField(max_length=255, default="")  # 监督见证人
+    drawn_by = ForeignKeyField(User, backref="draws", on_delete="RESTRICT")
+    drawn_at = DateTimeField(default=datetime.datetime.now)
+    confirmed = BooleanField(default=False)  # a confirmed draw never changes
+    confirmed_at = DateTimeField(null=True)
+    note = TextField(default="")
+
+
+class Task(BaseModel):
+    """One unit to inspect under one plan: from a draw, an imported list, or an ad-hoc check."""
+
+    draw = ForeignKeyField(Draw, null=True, backref="tasks", on_delete="RESTRICT")
+    plan_id = CharField(max_length=64, index=True)
+    plan_version = CharField(max_length=64)
+    institution = ForeignKeyField(Institution, backref="tasks", on_delete="RESTRICT")
+    area = ForeignKeyField(Area, backref="tasks", on_delete="RESTRICT")
+    category = CharField(max_length=32)  # the plan's category key the unit was drawn under
+    tier = CharField(max_length=16, default="")  # national / city …
+    lookback = BooleanField(default=False)  # 回头看: penalised before, added by the plan's rule
+    deadline = DateField(null=True)
+    created_at = DateTimeField(default=datetime.datetime.now)
+
+    class Meta:
+        indexes = ((("draw", "institution", "tier"), True),)
+
+
+class TaskInspector(BaseModel):
+    task = ForeignKeyField(Task, backref="inspector_rows", on_delete="CASCADE")
+    inspector = ForeignKeyField(Inspector, backref="task_rows", on_delete="RESTRICT")
+    position = IntegerField(default=0)
+
+    class Meta:
+        indexes = ((("task", "inspector"), True),)
+
+
+class InspectorSwap(BaseModel):
+    """An inspector replaced after the draw was confirmed: recorded with its reason, capped."""
+
+    task = ForeignKeyField(Task, backref="swaps", on_delete="CASCADE")
+    old_inspector = ForeignKeyField(Inspector, on_delete="RESTRICT")
+    new_inspector = ForeignKeyField(Inspector, on_delete="RESTRICT")
+    reason = CharField(max_length=255)
+    swapped_by = ForeignKeyField(User, on_delete="RESTRICT")
+    swapped_at = DateTimeField(default=datetime.datetime.now)

@@ -1,0 +1,7 @@
+"""年度抽查计划：计划数据、检查内容与汇总表"""
+from flask import Blueprint
+
+# `flask --app webapp plans …` commands hang on this blueprint's CLI group.
+bp = Blueprint("plans", __name__, url_prefix="/plans", cli_group="plans")
+
+from . import views  # noqa: E402,F401  (routes and commands register on bp)

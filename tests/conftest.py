@@ -12,7 +12,10 @@ from webapp import migrate
 
 from . import factories
 
-PG_URL = os.environ.get("TEST_DATABASE_URL", "")
+PG_BASE = os.environ.get("TEST_DATABASE_URL", "")
+# Each pytest process works in its own schema, so parallel runs against one server never meet.
+PG_SCHEMA = f"pytest_{os.getpid()}"
+PG_URL = f"{PG_BASE}{'&' if '?' in PG_BASE else '?'}schema={PG_SCHEMA}" if PG_BASE else ""
 BACKENDS = ["sqlite"] + (["postgres"] if PG_URL else [])
 
 
@@ -45,10 +48,10 @@ class _Pg:
         if not cls.ready:
             if db.obj is not None and not db.is_closed():
                 db.close()
-            db.initialize(make_database(PG_URL, instance))
+            db.initialize(make_database(PG_BASE, instance))
             db.connect()
-            db.execute_sql("DROP SCHEMA public CASCADE")
-            db.execute_sql("CREATE SCHEMA public")
+            db.execute_sql(f"DROP SCHEMA IF EXISTS {PG_SCHEMA} CASCADE")
+            db.execute_sql(f"CREATE SCHEMA {PG_SCHEMA}")
             db.close()
             _build_schema(PG_URL, instance)
             cls.ready = True
@@ -58,6 +61,16 @@ class _Pg:
         if tables:
             db.execute_sql("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE")
         db.close()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _drop_pg_schema():
+    yield
+    if PG_BASE and _Pg.ready is not None:
+        pg = make_database(PG_BASE, ".")
+        pg.connect()
+        pg.execute_sql(f"DROP SCHEMA IF EXISTS {PG_SCHEMA} CASCADE")
+        pg.close()
 
 
 @pytest.fixture(params=BACKENDS)

@@ -4,7 +4,7 @@ import pytest
 from webapp import create_app, migrate
 from webapp.db import db
 
-from .conftest import PG_URL, _Pg
+from .conftest import PG_SCHEMA, PG_URL, _Pg
 
 
 @pytest.fixture
@@ -18,8 +18,8 @@ def empty_app(backend, tmp_path, monkeypatch):
     app = create_app({"DATABASE_URL": url, "SECRET_KEY": "x"})
     db.connect(reuse_if_open=True)
     if backend == "postgres":
-        db.execute_sql("DROP SCHEMA public CASCADE")
-        db.execute_sql("CREATE SCHEMA public")
+        db.execute_sql(f"DROP SCHEMA IF EXISTS {PG_SCHEMA} CASCADE")
+        db.execute_sql(f"CREATE SCHEMA {PG_SCHEMA}")
     yield app
     if not db.is_closed():
         db.close()

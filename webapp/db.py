@@ -5,7 +5,7 @@ so that an inspector's autosave and a reviewer's approval do not fail on a momen
 PostgreSQL is selected with DATABASE_URL=postgresql://… and uses psycopg 3.
 """
 import os
-from urllib.parse import urlparse, unquote
+from urllib.parse import parse_qs, unquote, urlparse
 
 from peewee import DatabaseProxy, Model, SqliteDatabase
 from playhouse.postgres_ext import Psycopg3Database
@@ -35,12 +35,18 @@ def make_database(url, instance_path):
     parts = urlparse(url)
     if parts.scheme not in ("postgres", "postgresql"):
         raise ValueError(f"不支持的数据库地址：{url}")
+    extra = {}
+    schema = parse_qs(parts.query).get("schema")
+    if schema:
+        # ?schema=NAME puts every table in that schema (the tests give each run its own).
+        extra["options"] = f"-c search_path={schema[0]}"
     return Psycopg3Database(
         parts.path.lstrip("/"),
         user=unquote(parts.username) if parts.username else None,
         password=unquote(parts.password) if parts.password else None,
         host=parts.hostname,
         port=parts.port or 5432,
+        **extra,
     )
 
 

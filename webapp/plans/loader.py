@@ -565,7 +565,7 @@ def _toml_error(exc: tomllib.TOMLDecodeError) -> str:
     return f"TOML 格式错误：文件末尾，{message}"
 
 
-def _parse(text: str, name: str, checker: _Checker) -> dict[str, Any] | None:
+def _parse(text: str, checker: _Checker) -> dict[str, Any] | None:
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
@@ -610,7 +610,7 @@ def _vocabulary(c: _Checker, data: dict[str, Any]) -> Vocabulary:
 
 def load_vocabulary_text(text: str, name: str = VOCABULARY_FILE) -> Vocabulary:
     c = _Checker(name)
-    data = _parse(text, name, c)
+    data = _parse(text, c)
     vocab = _vocabulary(c, data) if data is not None else Vocabulary({}, {})
     if c.errors:
         raise PlanError(c.errors)
@@ -688,7 +688,13 @@ def _plan(c: _Checker, data: dict[str, Any], vocab: Vocabulary, version: str) ->
     if top["kind"] == "random":
         if not draws and not c.errors:
             c.err("draws", "随机抽查计划至少需要一条抽取规则")
-        drawn = {k for d in draws for k in d.categories}
+        # count categories named by any draw, valid or not, so one bad draw gives one error
+        drawn = {
+            k
+            for t in top["draws"] or []
+            if isinstance(t.get("categories"), list)
+            for k in t["categories"]
+        }
         for cat in categories:
             if cat.key not in drawn:
                 c.err("draws", f"单位类别 “{cat.key}” 没有抽取规则")
@@ -1123,21 +1129,17 @@ def _generated_summary(
 
 
 def _plan_from_bytes(raw: bytes, name: str, vocab: Vocabulary, errors: list[str]) -> Plan | None:
-    c = _Checker(name, errors)
-    before = len(errors)
+    """Validate one file; its problems are appended to ``errors``. None when it has any."""
+    # a checker of its own: _plan() decides success from this file's errors only
+    c = _Checker(name)
     try:
-        text = raw.decode("utf-8")
+        data = _parse(raw.decode("utf-8"), c)
     except UnicodeDecodeError:
         c.err("", "文件不是 UTF-8 编码")
-        return None
-    data = _parse(text, name, c)
-    if data is None:
-        return None
-    # _plan() decides success from c.errors, so give it a checker holding only this file's errors
-    local = _Checker(name)
-    plan = _plan(local, data, vocab, _version(raw))
-    errors.extend(local.errors)
-    return plan if len(errors) == before else None
+        data = None
+    plan = _plan(c, data, vocab, _version(raw)) if data is not None else None
+    errors.extend(c.errors)
+    return plan
 
 
 def load_plan_text(text: str, name: str, vocab: Vocabulary) -> Plan:
@@ -1165,7 +1167,7 @@ def _load(path: str | Path | None) -> tuple[Catalog | None, list[str]]:
     if not vocab_path.is_file():
         return None, [f"{directory}: 缺少词表文件 {VOCABULARY_FILE}"]
     vc = _Checker(VOCABULARY_FILE, errors)
-    data = _parse(vocab_path.read_text(encoding="utf-8"), VOCABULARY_FILE, vc)
+    data = _parse(vocab_path.read_text(encoding="utf-8"), vc)
     vocab = _vocabulary(vc, data) if data is not None else Vocabulary({}, {})
 
     plans: dict[str, Plan] = {}

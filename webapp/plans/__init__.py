@@ -5,3 +5,7 @@ from flask import Blueprint
 bp = Blueprint("plans", __name__, url_prefix="/plans", cli_group="plans")
 
 from . import views  # noqa: E402,F401  (routes and commands register on bp)
+
+from ..nav import register as _nav  # noqa: E402
+
+_nav("抽查计划", "plans.index", ["inspector", "reviewer", "head", "admin"], "年度抽查计划、检查内容与汇总表样式")

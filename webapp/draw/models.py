@@ -31,6 +31,9 @@ class Draw(BaseModel):
     confirmed = BooleanField(default=False)  # a confirmed draw never changes
     confirmed_at = DateTimeField(null=True)
     note = TextField(default="")
+    # The inputs the draw used (candidates, inspectors, 回避, last pairs), compressed: `draw
+    # verify` re-runs the algorithm on them, so a later register change does not break the proof.
+    snapshot = TextField(default="")
 
 
 class Task(BaseModel):

@@ -15,3 +15,41 @@ class PlanVersion(BaseModel):
 
     class Meta:
         indexes = ((("plan_id", "version"), True),)
+
+
+def _forms_dir():
+    from flask import current_app
+
+    return current_app.config.get("FORMS_DIR")
+
+
+def remember_version(plan):
+    """Store the plan file's text under its version the first time a version is used."""
+    import os
+
+    from peewee import IntegrityError
+
+    from ..db import db
+    from .loader import FORMS_DIR
+
+    if PlanVersion.select().where((PlanVersion.plan_id == plan.id) & (PlanVersion.version == plan.version)).exists():
+        return
+    path = os.path.join(_forms_dir() or FORMS_DIR, plan.source)
+    with open(path, "rb") as fh:
+        content = fh.read().decode("utf-8")  # bytes as-is: the version is a hash of them
+    try:
+        with db.atomic():
+            PlanVersion.create(plan_id=plan.id, version=plan.version, content=content)
+    except IntegrityError:
+        pass  # stored concurrently by another request: the same content by definition
+
+
+def plan_for(plan_id, version):
+    """The plan as it was at `version`: from the stored text, else the current file if it matches."""
+    from .loader import load_plan_text, load_plans, load_vocabulary
+
+    row = PlanVersion.get_or_none((PlanVersion.plan_id == plan_id) & (PlanVersion.version == version))
+    if row is not None:
+        return load_plan_text(row.content, f"{plan_id}.toml", load_vocabulary(_forms_dir()))
+    plan = load_plans(_forms_dir()).get(plan_id)
+    return plan if plan is not None and plan.version == version else None

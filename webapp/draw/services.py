@@ -1,0 +1,526 @@
+"""The 双随机 draw: units drawn per the plan's rules, inspectors assigned, everything auditable.
+
+Determinism is the point: the draw is a pure function of (plan, inputs snapshot, seed). The
+inputs are read from the database in one pass (candidates selected and categorised in SQL,
+ordered by id), hashed (`register_hash`) and stored compressed on the Draw, so `draw verify`
+re-runs the very same computation and must reproduce `result_hash` and the stored tasks.
+
+Random streams come from `random.Random(<text seed>)`: Python seeds from a str via SHA-512,
+independent of PYTHONHASHSEED, so the same seed gives the same draw on every machine.
+"""
+import base64
+import datetime
+import hashlib
+import json
+import math
+import random
+import secrets
+import zlib
+from dataclasses import dataclass
+
+from flask import current_app
+from peewee import Case, fn
+
+from ..audit import trail
+from ..db import db
+from ..org.models import Area, Unit, User
+from ..registers.models import Inspector, Institution, InstitutionKind, Recusal
+from .models import Draw, DrawSource, InspectorSwap, Task, TaskInspector
+
+LOOKBACK_TIER = "lookback"  # Task.tier of a unit added only by 回头看 (not drawn in any tier)
+LOOKBACK_TIER_NAME = "回头看"
+ACTIVE = "在业"
+
+
+class DrawError(Exception):
+    """A draw that cannot be made as asked; the message is Chinese and shown to the user."""
+
+
+@dataclass(frozen=True)
+class Drawn:
+    tier: str
+    category: str
+    institution: int
+    area: int
+    lookback: bool
+    inspectors: tuple
+
+    def line(self):
+        return f"{self.tier}|{self.category}|{self.institution}|{int(self.lookback)}|{','.join(map(str, self.inspectors))}"
+
+
+# ------------------------------------------------------------------------------------------------
+# Inputs: one read of the register, as plain data
+# ------------------------------------------------------------------------------------------------
+
+
+def _kind_case(plan):
+    """SQL CASE mapping a register kind to its plan category's position (first in plan order)."""
+    whens = [(k, i) for i, cat in enumerate(plan.categories) for k in cat.kinds]
+    return Case(InstitutionKind.kind, whens), [k for k, _ in whens]
+
+
+def candidates_query(plan, area):
+    """(institution id, area id, category position) of the units the plan draws from, by id."""
+    case, kinds = _kind_case(plan)
+    return (Institution.select(Institution.id, Institution.area, fn.MIN(case))
+            .join(InstitutionKind, on=(InstitutionKind.institution == Institution.id))
+            .where(Institution.area.in_(area.subtree().select(Area.id)), Institution.status == ACTIVE,
+                   InstitutionKind.kind.in_(kinds))
+            .group_by(Institution.id, Institution.area).order_by(Institution.id).tuples())
+
+
+def _lookback_ids(plan, area):
+    """Units of the area penalised (Handling.penalty) on approved records of the lookback years."""
+    if plan.lookback is None or not plan.lookback.years:
+        return []
+    from ..inspection.models import Handling, Record, Status, Visit
+
+    years = list(plan.lookback.years)
+    start, end = datetime.date(min(years), 1, 1), datetime.date(max(years), 12, 31)
+    rows = (Record.select(Record.institution, Visit.date).join(Handling, on=(Handling.record == Record.id))
+            .switch(Record).join(Visit, on=(Record.visit == Visit.id))
+            .where(Handling.penalty == True, Record.status == Status.APPROVED,  # noqa: E712
+                   Visit.date.between(start, end), Record.area.in_(area.subtree().select(Area.id))).tuples())
+    return sorted({iid for iid, day in rows if day.year in years})
+
+
+def _last_pairs(area):
+    """{institution id: sorted inspector ids} of the last team that checked (else was drawn for) it."""
+    from ..inspection.models import Visit, VisitInspector
+
+    pairs = {}
+    # earlier confirmed draws first, visits after: a real visit overrides a drawn team
+    rows = (TaskInspector.select(Task.institution, Task.id, TaskInspector.inspector).join(Task).join(Draw)
+            .where(Draw.confirmed == True, Task.area.in_(area.subtree().select(Area.id)))  # noqa: E712
+            .order_by(Task.id).tuples())
+    for source in (rows, (VisitInspector.select(Visit.institution, Visit.id, VisitInspector.inspector).join(Visit)
+                          .where(Visit.area.in_(area.subtree().select(Area.id)))
+                          .order_by(Visit.date, Visit.id).tuples())):
+        latest = {}
+        for iid, key, insp in source:
+            team = latest.get(iid)
+            if team is None or team[0] != key:
+                latest[iid] = (key, [insp])
+            else:
+                team[1].append(insp)
+        for iid, (_, team) in latest.items():
+            pairs[str(iid)] = sorted(team)
+    return pairs
+
+
+def gather(plan, area):
+    """Read everything a draw depends on, as plain JSON-able data."""
+    candidates = [list(r) for r in candidates_query(plan, area)]
+    areas = {str(a_id): path for a_id, path in area.subtree().select(Area.id, Area.path).tuples()}
+    inspectors = [list(r) for r in (Inspector.select(Inspector.id, Unit.area).join(Unit)
+                                    .where(Inspector.active == True, Unit.area.in_(area.subtree().select(Area.id)))  # noqa: E712
+                                    .order_by(Inspector.id).tuples())]
+    ids = [i for i, _ in inspectors]
+    recusals = sorted([list(r) for r in Recusal.select(Recusal.inspector, Recusal.institution)
+                       .where(Recusal.inspector.in_(ids or [0])).tuples()])
+    return {"plan": plan.id, "version": plan.version, "area": area.code, "areas": areas, "candidates": candidates,
+            "lookback": _lookback_ids(plan, area), "inspectors": inspectors, "recusals": recusals,
+            "last_pairs": _last_pairs(area), "team": int(current_app.config.get("DRAW_TEAM_SIZE", 2))}
+
+
+def _canonical(data):
+    return json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+
+
+def inputs_hash(inputs):
+    return hashlib.sha256(_canonical(inputs).encode("utf-8")).hexdigest()
+
+
+def pack(inputs):
+    return base64.b64encode(zlib.compress(_canonical(inputs).encode("utf-8"), 6)).decode("ascii")
+
+
+def unpack(text):
+    return json.loads(zlib.decompress(base64.b64decode(text)).decode("utf-8"))
+
+
+def result_hash(drawn):
+    return hashlib.sha256("\n".join(d.line() for d in drawn).encode("utf-8")).hexdigest()
+
+
+# ------------------------------------------------------------------------------------------------
+# The algorithm: pure, given (plan, inputs, seed)
+# ------------------------------------------------------------------------------------------------
+
+
+def _district(path):
+    """The 区/县 code of an area path (/省/市/区/…), or the path itself above district level."""
+    parts = [p for p in path.split("/") if p]
+    return parts[2] if len(parts) >= 3 else path
+
+
+def sample_units(plan, inputs, seed):
+    """[(tier, category key, institution id, area id, lookback)] in a stable order."""
+    categories = plan.categories
+    areas = inputs["areas"]
+    by_cat = {c.key: [] for c in categories}
+    unit_cat, unit_area = {}, {}
+    for iid, area_id, pos in inputs["candidates"]:
+        key = categories[pos].key
+        by_cat[key].append(iid)
+        unit_cat[iid], unit_area[iid] = key, area_id
+
+    # a tier drawing from another tier's remainder comes after it (seed 001 附表2 市级 80%)
+    rules = sorted(plan.draws, key=lambda r: r.remainder_of is not None)
+    taken = {}  # (tier, pool categories) -> set of drawn ids
+    out = []
+    for rule in rules:
+        pool = sorted(i for c in rule.categories for i in by_cat.get(c, ()))
+        if rule.remainder_of:
+            done = taken.get((rule.remainder_of, tuple(rule.categories)), set())
+            pool = [i for i in pool if i not in done]
+        n = rule.sample_size(len(pool))
+        rng = random.Random(f"{seed}|{rule.tier}|{','.join(rule.categories)}")
+        chosen = []
+        if rule.per_district and pool:
+            # 每个区县至少抽 per_district 家: districts first (in code order), the rest after
+            districts = {}
+            for i in pool:
+                districts.setdefault(_district(areas[str(unit_area[i])]), []).append(i)
+            for d in sorted(districts):
+                units = districts[d]
+                chosen += rng.sample(units, min(rule.per_district, len(units)))
+            picked = set(chosen)
+            rest = [i for i in pool if i not in picked]
+            extra = max(0, n - len(chosen))
+            chosen += rng.sample(rest, min(extra, len(rest)))
+        else:
+            chosen = rng.sample(pool, n)
+        chosen.sort()
+        taken[(rule.tier, tuple(rule.categories))] = set(chosen)
+        out += [(rule.tier, unit_cat[i], i, unit_area[i], False) for i in chosen]
+
+    # 回头看: penalised units are inspected again; flag them where drawn, add them where not
+    lookback = set(inputs["lookback"])
+    if lookback:
+        drawn_ids = {i for _, _, i, _, _ in out}
+        out = [(t, c, i, a, i in lookback) for t, c, i, a, _ in out]
+        out += [(LOOKBACK_TIER, unit_cat[i], i, unit_area[i], True) for i in sorted(lookback) if i in unit_cat and i not in drawn_ids]
+    tier_order = {t.key: n for n, t in enumerate(plan.tiers)}
+    out.sort(key=lambda r: (tier_order.get(r[0], len(tier_order)), r[2]))
+    return out
+
+
+def assign_inspectors(units, inputs, seed):
+    """Teams of `team` inspectors per unit: random, 回避 respected, the last team avoided where
+    possible, the load kept even (fewest tasks first, random among equals)."""
+    team = inputs["team"]
+    areas = inputs["areas"]
+    inspectors = [(i, areas.get(str(a), "")) for i, a in inputs["inspectors"]]
+    recused = {}
+    for insp, inst in inputs["recusals"]:
+        recused.setdefault(inst, set()).add(insp)
+    last = {int(k): tuple(v) for k, v in inputs["last_pairs"].items()}
+    load = {i: 0 for i, _ in inspectors}
+    rng = random.Random(f"{seed}|inspectors")
+    out = []
+    for tier, cat, iid, area_id, lookback in units:
+        path = areas.get(str(area_id), "")
+        barred = recused.get(iid, set())
+        eligible = [(i, p) for i, p in inspectors if i not in barred]
+        local = [i for i, p in eligible if path.startswith(p)]
+        pool = local if len(local) >= team else [i for i, _ in eligible]
+        if len(pool) < team:
+            raise DrawError(_short_of_inspectors(iid, team, len(pool)))
+        ranked = sorted(pool, key=lambda i: (load[i], rng.random()))
+        chosen = ranked[:team]
+        previous = last.get(iid)
+        if previous and sorted(chosen) == list(previous) and len(ranked) > team:
+            chosen = chosen[:-1] + [ranked[team]]  # not the same pair as last time
+        for i in chosen:
+            load[i] += 1
+        out.append(Drawn(tier, cat, iid, area_id, lookback, tuple(sorted(chosen))))
+    return out
+
+
+def _short_of_inspectors(iid, team, available):
+    inst = Institution.get_or_none(Institution.id == iid)
+    name = inst.name if inst else f"单位 {iid}"
+    return f"“{name}”可分配的执法人员只有 {available} 人（回避后），每个单位至少需要 {team} 人：请先补充执法人员名录库"
+
+
+def compute(plan, inputs, seed):
+    return assign_inspectors(sample_units(plan, inputs, seed), inputs, seed)
+
+
+# ------------------------------------------------------------------------------------------------
+# Writes: run, confirm, discard, swap (each with its audit entry, in one transaction)
+# ------------------------------------------------------------------------------------------------
+
+
+def _deadline(plan):
+    """The plan's completion deadline (完成…), else its last one."""
+    done = [d.date for d in plan.deadlines if "完成" in d.name]
+    dates = done or [d.date for d in plan.deadlines]
+    return min(dates) if done else (max(dates) if dates else None)
+
+
+def new_seed():
+    return secrets.randbelow(10**12)
+
+
+def run_draw(plan, area, actor, seed=None, witnesses="", note=""):
+    """Draw for `plan` in `area`; the result is stored as tasks of an unconfirmed Draw."""
+    from ..plans.versions import remember_version
+
+    if plan.kind != "random" or not plan.draws:
+        raise DrawError(f"“{plan.title}”不是随机抽查计划，没有抽取规则")
+    seed = new_seed() if seed is None else int(seed)
+    inputs = gather(plan, area)
+    if not inputs["candidates"]:
+        raise DrawError(f"{area.name}的名录库中没有属于该计划单位类别的在业单位")
+    drawn = compute(plan, inputs, seed)
+    with db.atomic():
+        remember_version(plan)
+        draw = Draw.create(plan_id=plan.id, plan_version=plan.version, area=area, source=DrawSource.SYSTEM, seed=seed,
+                           register_hash=inputs_hash(inputs), result_hash=result_hash(drawn), witnesses=witnesses.strip()[:255],
+                           drawn_by=actor, note=note, snapshot=pack(inputs))
+        _write_tasks(draw, plan, drawn)
+        trail.record(actor, "draw.run", "draw", draw.id, after={
+            "plan": plan.id, "version": plan.version, "area": area.code, "seed": seed, "register_hash": draw.register_hash,
+            "result_hash": draw.result_hash, "tasks": len(drawn), "witnesses": draw.witnesses})
+    return draw
+
+
+def _write_tasks(draw, plan, drawn):
+    deadline = _deadline(plan)
+    fields = [Task.draw, Task.plan_id, Task.plan_version, Task.institution, Task.area, Task.category, Task.tier,
+              Task.lookback, Task.deadline]
+    rows = [(draw.id, plan.id, plan.version, d.institution, d.area, d.category, d.tier, d.lookback, deadline) for d in drawn]
+    for start in range(0, len(rows), 500):
+        Task.insert_many(rows[start:start + 500], fields=fields).execute()
+    ids = {(iid, tier): tid for tid, iid, tier in Task.select(Task.id, Task.institution, Task.tier).where(Task.draw == draw).tuples()}
+    links = [(ids[(d.institution, d.tier)], insp, pos) for d in drawn for pos, insp in enumerate(d.inspectors)]
+    for start in range(0, len(links), 500):
+        TaskInspector.insert_many(links[start:start + 500], fields=[TaskInspector.task, TaskInspector.inspector, TaskInspector.position]).execute()
+
+
+def confirm(draw, actor):
+    if draw.confirmed:
+        raise DrawError("该抽取已确认，不能再次确认")
+    with db.atomic():
+        n = Draw.update(confirmed=True, confirmed_at=datetime.datetime.now()).where((Draw.id == draw.id) & (Draw.confirmed == False)).execute()  # noqa: E712
+        if n != 1:
+            raise DrawError("该抽取已确认，不能再次确认")
+        trail.record(actor, "draw.confirm", "draw", draw.id, after={"result_hash": draw.result_hash})
+    return Draw.get_by_id(draw.id)
+
+
+def discard(draw, actor):
+    """Throw away an unconfirmed draw (the audit entry of its run stays)."""
+    from peewee import IntegrityError
+
+    if draw.confirmed:
+        raise DrawError("已确认的抽取结果不能更改或删除")
+    try:
+        with db.atomic():
+            tasks = Task.select(Task.id).where(Task.draw == draw)
+            TaskInspector.delete().where(TaskInspector.task.in_(tasks)).execute()
+            Task.delete().where(Task.draw == draw).execute()
+            trail.record(actor, "draw.discard", "draw", draw.id, before={"seed": draw.seed, "result_hash": draw.result_hash})
+            draw.delete_instance()
+    except IntegrityError:
+        raise DrawError("该抽取的任务已有检查记录，不能删除")
+
+
+def swap_cap(draw):
+    """How many inspector swaps the draw allows: DRAW_SWAP_CAP of its drawn inspectors."""
+    drawn = TaskInspector.select().join(Task).where(Task.draw == draw).count()
+    return math.floor(drawn * float(current_app.config.get("DRAW_SWAP_CAP", 0.15)))
+
+
+def swaps_used(draw):
+    return InspectorSwap.select().join(Task).where(Task.draw == draw).count()
+
+
+def swap_candidates(task):
+    """Active inspectors of the draw's area who may replace someone on the task."""
+    on_task = [r.inspector_id for r in task.inspector_rows]
+    barred = Recusal.select(Recusal.inspector).where(Recusal.institution == task.institution)
+    return list(Inspector.select(Inspector, Unit).join(Unit)
+                .where(Inspector.active == True, Unit.area.in_(task.draw.area.subtree().select(Area.id)),  # noqa: E712
+                       Inspector.id.not_in(on_task or [0]), Inspector.id.not_in(barred))
+                .order_by(Inspector.name, Inspector.id))
+
+
+def swap(task, old_id, new_id, reason, actor):
+    """Replace one inspector of a confirmed draw's task; returns {field: message} on refusal."""
+    errors = {}
+    draw = task.draw
+    reason = (reason or "").strip()
+    row = TaskInspector.get_or_none((TaskInspector.task == task) & (TaskInspector.inspector == old_id))
+    allowed = {i.id for i in swap_candidates(task)}
+    if not draw.confirmed:
+        errors["old"] = "抽取尚未确认：未确认的结果可整体作废后重新抽取，不逐人调换"
+    elif row is None:
+        errors["old"] = "请选择要调换的执法人员"
+    if not str(new_id or "").isdigit() or int(new_id) not in allowed:
+        errors["new"] = "请选择可替换的执法人员（在岗、本辖区、未申报回避、不在该任务中）"
+    if not reason:
+        errors["reason"] = "请填写调换原因"
+    if not errors and swaps_used(draw) + 1 > swap_cap(draw):
+        errors["reason"] = f"调换次数已达上限（抽取人员的 {int(float(current_app.config.get('DRAW_SWAP_CAP', 0.15)) * 100)}%，本次抽取最多 {swap_cap(draw)} 次）"
+    if errors:
+        return errors
+    with db.atomic():
+        TaskInspector.update(inspector=int(new_id)).where(TaskInspector.id == row.id).execute()
+        InspectorSwap.create(task=task, old_inspector=old_id, new_inspector=int(new_id), reason=reason[:255], swapped_by=actor)
+        trail.record(actor, "draw.swap", "task", task.id, before={"inspector": int(old_id)},
+                     after={"inspector": int(new_id), "reason": reason, "draw": draw.id})
+    return {}
+
+
+# ------------------------------------------------------------------------------------------------
+# Verification
+# ------------------------------------------------------------------------------------------------
+
+
+def stored_result(draw):
+    """The draw's tasks as they were drawn (inspector swaps undone), in draw order."""
+    tasks = list(Task.select().where(Task.draw == draw))
+    teams = {}
+    for tid, insp in TaskInspector.select(TaskInspector.task, TaskInspector.inspector).join(Task).where(Task.draw == draw).tuples():
+        teams.setdefault(tid, []).append(insp)
+    for s in (InspectorSwap.select().join(Task).where(Task.draw == draw).order_by(InspectorSwap.id.desc())):
+        team = teams.get(s.task_id, [])
+        if s.new_inspector_id in team:
+            team[team.index(s.new_inspector_id)] = s.old_inspector_id
+    return {(t.institution_id, t.tier): Drawn(t.tier, t.category, t.institution_id, t.area_id, t.lookback, tuple(sorted(teams.get(t.id, []))))
+            for t in tasks}
+
+
+def verify(draw):
+    """Re-run the draw from its stored inputs. Returns (ok, [Chinese lines])."""
+    from ..plans.versions import plan_for
+
+    lines = []
+    if not draw.snapshot or draw.seed is None:
+        return False, ["该抽取没有保存随机种子或名录库快照，无法复核"]
+    inputs = unpack(draw.snapshot)
+    if inputs_hash(inputs) != draw.register_hash:
+        return False, ["名录库快照的哈希与抽取时记录的不一致：快照被改动"]
+    plan = plan_for(draw.plan_id, draw.plan_version)
+    if plan is None:
+        return False, [f"找不到计划 {draw.plan_id} 的版本 {draw.plan_version}"]
+    again = compute(plan, inputs, draw.seed)
+    stored = stored_result(draw)
+    fresh = {(d.institution, d.tier): d for d in again}
+    names = dict(Institution.select(Institution.id, Institution.name)
+                 .where(Institution.id.in_([k[0] for k in set(stored) | set(fresh)] or [0])).tuples())
+    for key in sorted(set(stored) | set(fresh)):
+        a, b = stored.get(key), fresh.get(key)
+        label = f"{names.get(key[0], key[0])}（{key[1]}）"
+        if a is None:
+            lines.append(f"复核多出：{label}")
+        elif b is None:
+            lines.append(f"记录多出：{label}")
+        elif a != b:
+            lines.append(f"不一致：{label} 记录为 {a.line()}，复核为 {b.line()}")
+    if result_hash(again) != draw.result_hash:
+        lines.append(f"结果哈希不一致：记录 {draw.result_hash}，复核 {result_hash(again)}")
+    return not lines, lines
+
+
+def register_changed(draw):
+    """True when the live register no longer matches the snapshot the draw used (informational)."""
+    from ..plans.versions import plan_for
+
+    plan = plan_for(draw.plan_id, draw.plan_version)
+    if plan is None:
+        return None
+    return inputs_hash(gather(plan, draw.area)) != draw.register_hash
+
+
+# ------------------------------------------------------------------------------------------------
+# Read side: the plain-data context for pages, the PDF record and the task workbook
+# ------------------------------------------------------------------------------------------------
+
+
+def tier_name(plan, key):
+    if key == LOOKBACK_TIER:
+        return LOOKBACK_TIER_NAME
+    return next((t.name for t in plan.tiers if t.key == key), key) if plan else key
+
+
+def draw_rows(draw, plan):
+    """The drawn list as plain dicts, in draw order."""
+    tasks = list(Task.select(Task, Institution, Area).join(Institution).switch(Task).join(Area)
+                 .where(Task.draw == draw).order_by(Task.id))
+    teams = {}
+    for tid, name, cert in (TaskInspector.select(TaskInspector.task, Inspector.name, Inspector.cert_no).join(Inspector)
+                            .switch(TaskInspector).join(Task).where(Task.draw == draw)
+                            .order_by(TaskInspector.task, TaskInspector.position).tuples()):
+        teams.setdefault(tid, []).append((name, cert))
+    cats = {c.key: c.name for c in plan.categories} if plan else {}
+    return [{"no": n, "task": t.id, "name": t.institution.name, "credit_code": t.institution.credit_code,
+             "area": t.area.name, "category": cats.get(t.category, t.category), "tier": tier_name(plan, t.tier),
+             "lookback": t.lookback, "inspectors": teams.get(t.id, []), "institution": t.institution_id,
+             "deadline": t.deadline.isoformat() if t.deadline else ""}
+            for n, t in enumerate(tasks, start=1)]
+
+
+def summary(draw, plan, rows=None):
+    """Counts per tier and category, plus the pool sizes, for the record's header table."""
+    rows = rows if rows is not None else draw_rows(draw, plan)
+    inputs = unpack(draw.snapshot) if draw.snapshot else {"candidates": []}
+    pools = {}
+    for _, _, pos in inputs["candidates"]:
+        key = plan.categories[pos].name if plan else str(pos)
+        pools[key] = pools.get(key, 0) + 1
+    counts = {}
+    for r in rows:
+        counts[(r["tier"], r["category"])] = counts.get((r["tier"], r["category"]), 0) + 1
+    return {"pools": pools, "counts": [{"tier": t, "category": c, "count": n} for (t, c), n in counts.items()],
+            "lookback": sum(1 for r in rows if r["lookback"]), "total": len(rows)}
+
+
+def record_context(draw, plan):
+    """Plain data for the 抽取记录 PDF."""
+    rows = draw_rows(draw, plan)
+    return {
+        "title": "双随机抽取记录",
+        "plan_title": plan.title if plan else draw.plan_id, "plan_id": draw.plan_id, "plan_version": draw.plan_version,
+        "area": draw.area.name, "drawn_at": draw.drawn_at.strftime("%Y-%m-%d %H:%M"), "seed": draw.seed,
+        "register_hash": draw.register_hash, "result_hash": draw.result_hash,
+        "drawn_by": draw.drawn_by.name, "witnesses": draw.witnesses, "confirmed": draw.confirmed,
+        "confirmed_at": draw.confirmed_at.strftime("%Y-%m-%d %H:%M") if draw.confirmed_at else "",
+        "summary": summary(draw, plan, rows),
+        "rows": [dict(r, inspectors="、".join(n for n, _ in r["inspectors"])) for r in rows],
+        "swaps": [{"name": s.task.institution.name, "old": s.old_inspector.name, "new": s.new_inspector.name,
+                   "reason": s.reason, "at": s.swapped_at.strftime("%Y-%m-%d %H:%M"), "by": s.swapped_by.name}
+                  for s in InspectorSwap.select().join(Task).where(Task.draw == draw).order_by(InspectorSwap.id)],
+    }
+
+
+def task_workbook(draw, plan):
+    from ..printing import HeaderCell, Sheet, build_workbook
+
+    rows = draw_rows(draw, plan)
+    header = ["序号", "单位名称", "统一社会信用代码", "所在地区", "单位类别", "抽取层级", "回头看", "执法人员", "完成时限"]
+    sheet = Sheet(
+        title="检查任务清单",
+        headings=[f"{plan.title if plan else draw.plan_id} 检查任务清单",
+                  f"{draw.area.name} · 抽取时间 {draw.drawn_at:%Y-%m-%d %H:%M} · 随机种子 {draw.seed} · 共 {len(rows)} 项"],
+        header=[[HeaderCell(h) for h in header]],
+        rows=[[r["no"], r["name"], r["credit_code"], r["area"], r["category"], r["tier"], "是" if r["lookback"] else "",
+               "、".join(n for n, _ in r["inspectors"]), r["deadline"]] for r in rows],
+        widths=[6, 34, 22, 12, 22, 12, 8, 20, 12],
+    )
+    return build_workbook([sheet])
+
+
+def default_actor(area):
+    """For the CLI: an active administrator whose unit covers the area."""
+    from ..org.models import Role, UserRole
+
+    for user in (User.select().join(UserRole).where(UserRole.role == Role.ADMIN.value, User.active == True)  # noqa: E712
+                 .order_by(User.id)):
+        if area.is_within(user.unit.area):
+            return user
+    return None

@@ -1,0 +1,516 @@
+"""The two registers: one validator per register (used by the form, the inline check and the
+Excel import alike), version-checked saves, Excel template/import/export, 回避 declarations.
+Every change writes its audit entry in the same transaction."""
+import datetime
+import io
+import os
+import re
+from dataclasses import dataclass, field
+
+from flask import current_app
+from peewee import fn
+
+from ..audit import trail
+from ..db import db
+from ..org.models import Area, Unit, User
+from ..printing import HeaderCell, Sheet, build_workbook
+from ..scope import visible
+from . import creditcode
+from .models import Inspector, Institution, InstitutionKind, InstitutionService, Recusal
+
+STATUSES = ("在业", "停业")
+
+# Excel columns of the institutions register, in order: (field, header). The template, the
+# import and the export share them, so an export can be edited and imported back as it is.
+INSTITUTION_COLUMNS = [
+    ("name", "单位名称"),
+    ("credit_code", "统一社会信用代码"),
+    ("license_no", "执业许可证号"),
+    ("kinds", "单位类别"),
+    ("area", "所在地区"),
+    ("address", "地址"),
+    ("legal_rep", "法定代表人/负责人"),
+    ("phone", "联系电话"),
+    ("services", "服务项目"),
+    ("status", "状态"),
+]
+INSTITUTION_HEADERS = dict(INSTITUTION_COLUMNS)
+INSPECTOR_COLUMNS = [("name", "姓名"), ("cert_no", "执法证号"), ("unit", "所在单位"), ("specialties", "专业"),
+                     ("active", "状态"), ("user", "登录账号"), ("recusals", "回避单位")]
+LIST_SPLIT = re.compile(r"[、,，;；/\n]+")
+MAX_LEN = {"name": 128, "license_no": 64, "address": 255, "legal_rep": 64, "phone": 32}
+
+
+class Conflict(Exception):
+    """The row was changed by someone else since the form was opened."""
+
+
+# ------------------------------------------------------------------------------------------------
+# The vocabulary (register kinds and services) comes from the plans' shared file
+# ------------------------------------------------------------------------------------------------
+
+_catalog_cache = {}
+
+
+def catalog():
+    """The plans catalog from FORMS_DIR, re-read only when a file there changed."""
+    from ..plans.loader import load_plans
+
+    folder = current_app.config["FORMS_DIR"]
+    stamp = tuple(sorted((n, os.stat(os.path.join(folder, n)).st_mtime_ns) for n in os.listdir(folder) if n.endswith(".toml")))
+    cached = _catalog_cache.get(folder)
+    if cached is None or cached[0] != stamp:
+        cached = (stamp, load_plans(folder))
+        _catalog_cache[folder] = cached
+    return cached[1]
+
+
+def kind_names():
+    return {k: v.name for k, v in catalog().kinds.items()}
+
+
+def service_names():
+    return {k: v.name for k, v in catalog().services.items()}
+
+
+def _lookup(values, vocabulary, label):
+    """Map names or keys to keys; return (keys, error message or None)."""
+    by_name = {v: k for k, v in vocabulary.items()}
+    keys, unknown = [], []
+    for v in values:
+        v = v.strip()
+        if not v:
+            continue
+        key = v if v in vocabulary else by_name.get(v)
+        if key is None:
+            unknown.append(v)
+        elif key not in keys:
+            keys.append(key)
+    if unknown:
+        return keys, f"未知的{label}“{'、'.join(unknown)}”"
+    return keys, None
+
+
+def _area_from(text):
+    text = (text or "").strip()
+    if not text:
+        return None
+    code = text.split()[0]
+    area = Area.get_or_none(Area.code == code)
+    if area is None:
+        matches = list(Area.select().where(Area.name == text).limit(2))
+        area = matches[0] if len(matches) == 1 else None
+    return area
+
+
+# ------------------------------------------------------------------------------------------------
+# Institutions
+# ------------------------------------------------------------------------------------------------
+
+
+def check_institution(data, user=None, instance_id=None, unique=True):
+    """Validate one institution (form or Excel row). Returns (clean dict, {field: message}).
+
+    data: name, credit_code, license_no, kinds (list of keys or names), area (code or name),
+    address, legal_rep, phone, services (list), status. `user` limits the areas allowed.
+    """
+    errors, clean = {}, {}
+    for key in ("name", "license_no", "address", "legal_rep", "phone"):
+        value = str(data.get(key) or "").strip()
+        if len(value) > MAX_LEN[key]:
+            errors[key] = f"{INSTITUTION_HEADERS[key]}不能超过{MAX_LEN[key]}个字"
+        clean[key] = value
+    if not clean["name"]:
+        errors["name"] = "请填写单位名称"
+    code = creditcode.normalise(data.get("credit_code"))
+    clean["credit_code"] = code
+    if not code:
+        errors["credit_code"] = "请填写统一社会信用代码"
+    elif creditcode.problem(code):
+        errors["credit_code"] = creditcode.problem(code)
+    else:
+        other = Institution.get_or_none(Institution.credit_code == code)
+        if unique and other is not None and other.id != instance_id:
+            errors["credit_code"] = f"该统一社会信用代码已登记为“{other.name}”"
+    clean["kinds"], err = _lookup(data.get("kinds") or [], kind_names(), "单位类别")
+    if err:
+        errors["kinds"] = err
+    elif not clean["kinds"]:
+        errors["kinds"] = "请至少选择一个单位类别"
+    clean["services"], err = _lookup(data.get("services") or [], service_names(), "服务项目")
+    if err:
+        errors["services"] = err
+    area = _area_from(data.get("area"))
+    if area is None:
+        errors["area"] = "请选择所在地区" if not str(data.get("area") or "").strip() else f"找不到地区“{data.get('area')}”"
+    elif user is not None and not area.is_within(user.area):
+        errors["area"] = f"“{area.name}”不在您的辖区内"
+    clean["area"] = area
+    status = str(data.get("status") or "在业").strip()
+    if status not in STATUSES:
+        errors["status"] = "状态应为“在业”或“停业”"
+    clean["status"] = status
+    return clean, errors
+
+
+def _snapshot(inst):
+    return {"name": inst.name, "credit_code": inst.credit_code, "license_no": inst.license_no, "area": inst.area.code,
+            "address": inst.address, "legal_rep": inst.legal_rep, "phone": inst.phone, "status": inst.status,
+            "kinds": inst.kind_keys, "services": inst.service_keys, "version": inst.version}
+
+
+def _set_lists(inst, kinds, services):
+    InstitutionKind.delete().where(InstitutionKind.institution == inst).execute()
+    InstitutionService.delete().where(InstitutionService.institution == inst).execute()
+    if kinds:
+        InstitutionKind.insert_many([(inst.id, k) for k in kinds], fields=[InstitutionKind.institution, InstitutionKind.kind]).execute()
+    if services:
+        InstitutionService.insert_many([(inst.id, s) for s in services], fields=[InstitutionService.institution, InstitutionService.service]).execute()
+
+
+FIELDS = ("name", "credit_code", "license_no", "area", "address", "legal_rep", "phone", "status")
+
+
+def create_institution(clean, actor):
+    with db.atomic():
+        inst = Institution.create(**{k: clean[k] for k in FIELDS})
+        _set_lists(inst, clean["kinds"], clean["services"])
+        trail.record(actor, "institution.create", "institution", inst.id, after=_snapshot(inst))
+    return inst
+
+
+def update_institution(inst, clean, version, actor):
+    """Save if nobody changed the row since `version` was read; raise Conflict otherwise."""
+    with db.atomic():
+        before = _snapshot(inst)
+        values = {k: clean[k] for k in FIELDS}
+        values.update(version=Institution.version + 1, updated_at=datetime.datetime.now())
+        n = Institution.update(**values).where((Institution.id == inst.id) & (Institution.version == version)).execute()
+        if n != 1:
+            raise Conflict()
+        inst = Institution.get_by_id(inst.id)
+        _set_lists(inst, clean["kinds"], clean["services"])
+        trail.record(actor, "institution.update", "institution", inst.id, before=before, after=_snapshot(inst))
+    return inst
+
+
+def institutions_query(user=None, q="", kind="", area="", status=""):
+    """The register filtered as on the list page (unexecuted; scoped to the user's areas)."""
+    query = Institution.select(Institution, Area).join(Area)
+    if user is not None:
+        query = visible(query, Institution.area, user)
+    q = (q or "").strip()
+    if q:
+        query = query.where(Institution.name.contains(q) | Institution.credit_code.startswith(q.upper())
+                            | Institution.license_no.contains(q))
+    if kind:
+        query = query.where(Institution.id.in_(InstitutionKind.select(InstitutionKind.institution).where(InstitutionKind.kind == kind)))
+    if area:
+        a = Area.get_or_none(Area.code == area)
+        if a is not None:
+            query = query.where(Area.path.startswith(a.path))
+    if status:
+        query = query.where(Institution.status == status)
+    return query.order_by(Area.path, Institution.name, Institution.id)
+
+
+def lists_for(ids):
+    """{institution id: (kind keys, service keys)} in two queries (no per-row lookups)."""
+    out = {i: ([], []) for i in ids}
+    if not ids:
+        return out
+    for iid, k in InstitutionKind.select(InstitutionKind.institution, InstitutionKind.kind).where(InstitutionKind.institution.in_(ids)).order_by(InstitutionKind.kind).tuples():
+        out[iid][0].append(k)
+    for iid, s in InstitutionService.select(InstitutionService.institution, InstitutionService.service).where(InstitutionService.institution.in_(ids)).order_by(InstitutionService.service).tuples():
+        out[iid][1].append(s)
+    return out
+
+
+# ------------------------------------------------------------------------------------------------
+# Excel: template, import (all or nothing), export
+# ------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class ImportResult:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    errors: list = field(default_factory=list)  # (row number, column header, message)
+
+    @property
+    def ok(self):
+        return not self.errors
+
+
+def institution_template():
+    kinds = "、".join(kind_names().values())
+    sheet = Sheet(
+        title="检查对象名录库",
+        headings=["检查对象名录库导入模板",
+                  "单位类别、服务项目可填多个，用“、”分隔；所在地区填行政区划代码或名称；状态填“在业”或“停业”。",
+                  f"单位类别可选：{kinds}"],
+        header=[[HeaderCell(h) for _, h in INSTITUTION_COLUMNS]],
+        rows=[],
+        widths=[30, 22, 22, 26, 14, 30, 14, 16, 30, 8],
+    )
+    return build_workbook([sheet])
+
+
+def institution_export(user=None):
+    kinds, services = kind_names(), service_names()
+    insts = list(institutions_query(user))
+    lists = lists_for([i.id for i in insts])
+    rows = []
+    for inst in insts:
+        k, s = lists[inst.id]
+        rows.append([inst.name, inst.credit_code, inst.license_no, "、".join(kinds.get(x, x) for x in k), inst.area.code,
+                     inst.address, inst.legal_rep, inst.phone, "、".join(services.get(x, x) for x in s), inst.status])
+    sheet = Sheet(title="检查对象名录库", headings=[f"检查对象名录库（导出于 {datetime.date.today():%Y-%m-%d}，共 {len(rows)} 家）"],
+                  header=[[HeaderCell(h) for _, h in INSTITUTION_COLUMNS]], rows=rows,
+                  widths=[30, 22, 22, 26, 10, 30, 14, 16, 30, 8])
+    return build_workbook([sheet])
+
+
+def inspector_export(user=None):
+    query = Inspector.select(Inspector, Unit, Area).join(Unit).join(Area).order_by(Area.path, Unit.name, Inspector.name)
+    if user is not None:
+        query = visible(query, Unit.area, user)
+    inspectors = list(query)
+    recusals = {}
+    for insp_id, name in (Recusal.select(Recusal.inspector, Institution.name).join(Institution)
+                          .where(Recusal.inspector.in_([i.id for i in inspectors] or [0])).tuples()):
+        recusals.setdefault(insp_id, []).append(name)
+    users = {u.id: u.username for u in User.select(User.id, User.username).where(User.id.in_([i.user_id for i in inspectors if i.user_id] or [0]))}
+    rows = [[i.name, i.cert_no, i.unit.name, i.specialties, "在岗" if i.active else "停用", users.get(i.user_id, ""),
+             "、".join(recusals.get(i.id, []))] for i in inspectors]
+    sheet = Sheet(title="执法检查人员名录库", headings=[f"执法检查人员名录库（导出于 {datetime.date.today():%Y-%m-%d}，共 {len(rows)} 人）"],
+                  header=[[HeaderCell(h) for _, h in INSPECTOR_COLUMNS]], rows=rows, widths=[12, 18, 28, 20, 8, 14, 40])
+    return build_workbook([sheet])
+
+
+def _cell_text(value):
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return str(value).strip()
+
+
+def read_institution_rows(fileobj):
+    """Yield (row number, {field: text}) from an uploaded workbook; raise ValueError if unreadable."""
+    from openpyxl import load_workbook
+
+    try:
+        wb = load_workbook(fileobj, read_only=True, data_only=True)
+    except Exception as e:  # openpyxl raises several types for a file that is not a workbook
+        raise ValueError("无法读取文件：请上传 .xlsx 格式的 Excel 工作簿") from e
+    try:
+        ws = wb.worksheets[0]
+        rows = ws.iter_rows(values_only=True)
+        header_at, columns = None, None
+        for number, values in enumerate(rows, start=1):
+            texts = [_cell_text(v) for v in values]
+            if columns is None:
+                if INSTITUTION_HEADERS["credit_code"] in texts:
+                    by_header = {h: f for f, h in INSTITUTION_COLUMNS}
+                    columns = {i: by_header[t] for i, t in enumerate(texts) if t in by_header}
+                    missing = [h for f, h in INSTITUTION_COLUMNS if f not in columns.values() and f in ("name", "credit_code", "kinds", "area")]
+                    if missing:
+                        raise ValueError(f"表头缺少列：{'、'.join(missing)}")
+                    header_at = number
+                elif number >= 10:
+                    break
+                continue
+            if not any(texts):
+                continue
+            yield number, {f: texts[i] if i < len(texts) else "" for i, f in columns.items()}
+        if header_at is None:
+            raise ValueError("找不到表头：第一张工作表中应有“统一社会信用代码”等列名（请使用下载的模板）")
+    finally:
+        wb.close()
+
+
+def import_institutions(fileobj, actor=None, user=None):
+    """Validate every row; write all of them or none. Re-import updates by 统一社会信用代码."""
+    result = ImportResult()
+    try:
+        parsed = list(read_institution_rows(fileobj))
+    except ValueError as e:
+        result.errors.append((0, "", str(e)))
+        return result
+    if not parsed:
+        result.errors.append((0, "", "文件中没有数据行"))
+        return result
+    cleaned, seen = [], {}
+    for number, data in parsed:
+        data = dict(data)
+        data["kinds"] = LIST_SPLIT.split(data.get("kinds", ""))
+        data["services"] = LIST_SPLIT.split(data.get("services", ""))
+        clean, errors = check_institution(data, user=user, unique=False)
+        code = clean["credit_code"]
+        if code and "credit_code" not in errors:
+            if code in seen:
+                errors["credit_code"] = f"与第{seen[code]}行的统一社会信用代码重复"
+            seen.setdefault(code, number)
+        for f, h in INSTITUTION_COLUMNS:
+            if f in errors:
+                result.errors.append((number, h, errors[f]))
+        cleaned.append(clean)
+    if result.errors:
+        return result
+    existing = {}
+    codes = [c["credit_code"] for c in cleaned]
+    for chunk in range(0, len(codes), 500):
+        for inst in Institution.select(Institution, Area).join(Area).where(Institution.credit_code.in_(codes[chunk:chunk + 500])):
+            existing[inst.credit_code] = inst
+    if user is not None:
+        for number_clean, (number, _) in zip(cleaned, parsed):
+            inst = existing.get(number_clean["credit_code"])
+            if inst is not None and not inst.area.is_within(user.area):
+                result.errors.append((number, INSTITUTION_HEADERS["credit_code"], f"该代码已登记为辖区外的单位“{inst.name}”，不能修改"))
+        if result.errors:
+            return result
+    lists = lists_for([i.id for i in existing.values()])
+    with db.atomic():
+        created, updated = [], []
+        for clean in cleaned:
+            inst = existing.get(clean["credit_code"])
+            if inst is None:
+                inst = Institution.create(**{k: clean[k] for k in FIELDS})
+                _set_lists(inst, clean["kinds"], clean["services"])
+                created.append(clean["credit_code"])
+                continue
+            kinds, services = lists[inst.id]
+            same = all(getattr(inst, k) == clean[k] for k in FIELDS if k != "area") and inst.area_id == clean["area"].id \
+                and sorted(kinds) == sorted(clean["kinds"]) and sorted(services) == sorted(clean["services"])
+            if same:
+                result.unchanged += 1
+                continue
+            values = {k: clean[k] for k in FIELDS}
+            values.update(version=Institution.version + 1, updated_at=datetime.datetime.now())
+            Institution.update(**values).where(Institution.id == inst.id).execute()
+            _set_lists(inst, clean["kinds"], clean["services"])
+            updated.append(clean["credit_code"])
+        result.created, result.updated = len(created), len(updated)
+        trail.record(actor, "institution.import", "institution", "import",
+                     after={"created": created, "updated": updated, "unchanged": result.unchanged})
+    return result
+
+
+# ------------------------------------------------------------------------------------------------
+# Inspectors and 回避
+# ------------------------------------------------------------------------------------------------
+
+
+def units_for(user):
+    query = Unit.select(Unit, Area).join(Area).order_by(Area.path, Unit.name)
+    return list(visible(query, Unit.area, user) if user is not None else query)
+
+
+def check_inspector(data, user=None, instance_id=None):
+    errors, clean = {}, {}
+    clean["name"] = (data.get("name") or "").strip()
+    if not clean["name"]:
+        errors["name"] = "请填写姓名"
+    elif len(clean["name"]) > 64:
+        errors["name"] = "姓名不能超过64个字"
+    clean["cert_no"] = (data.get("cert_no") or "").strip()
+    if not clean["cert_no"]:
+        errors["cert_no"] = "请填写执法证号"
+    elif len(clean["cert_no"]) > 32:
+        errors["cert_no"] = "执法证号不能超过32位"
+    else:
+        other = Inspector.get_or_none(Inspector.cert_no == clean["cert_no"])
+        if other is not None and other.id != instance_id:
+            errors["cert_no"] = f"执法证号已登记给“{other.name}”"
+    unit = Unit.get_or_none(Unit.id == data.get("unit")) if str(data.get("unit") or "").isdigit() else None
+    if unit is None:
+        errors["unit"] = "请选择所在单位"
+    elif user is not None and not unit.area.is_within(user.area):
+        errors["unit"] = "该单位不在您的辖区内"
+    clean["unit"] = unit
+    clean["specialties"] = ",".join(s for s in (x.strip() for x in LIST_SPLIT.split(data.get("specialties") or "")) if s)[:255]
+    clean["active"] = str(data.get("active", "")) in ("1", "on", "true", "y")
+    username = (data.get("user") or "").strip()
+    clean["user"] = None
+    if username:
+        linked = User.get_or_none(User.username == username)
+        if linked is None:
+            errors["user"] = f"找不到登录账号“{username}”"
+        else:
+            other = Inspector.get_or_none(Inspector.user == linked)
+            if other is not None and other.id != instance_id:
+                errors["user"] = f"该账号已关联执法人员“{other.name}”"
+            clean["user"] = linked
+    return clean, errors
+
+
+def _insp_snapshot(i):
+    return {"name": i.name, "cert_no": i.cert_no, "unit": i.unit_id, "specialties": i.specialties, "active": i.active,
+            "user": i.user_id, "version": i.version}
+
+
+INSPECTOR_FIELDS = ("name", "cert_no", "unit", "specialties", "active", "user")
+
+
+def create_inspector(clean, actor):
+    with db.atomic():
+        insp = Inspector.create(**{k: clean[k] for k in INSPECTOR_FIELDS})
+        trail.record(actor, "inspector.create", "inspector", insp.id, after=_insp_snapshot(insp))
+    return insp
+
+
+def update_inspector(insp, clean, version, actor):
+    with db.atomic():
+        before = _insp_snapshot(insp)
+        values = {k: clean[k] for k in INSPECTOR_FIELDS}
+        values["version"] = Inspector.version + 1
+        if Inspector.update(**values).where((Inspector.id == insp.id) & (Inspector.version == version)).execute() != 1:
+            raise Conflict()
+        insp = Inspector.get_by_id(insp.id)
+        trail.record(actor, "inspector.update", "inspector", insp.id, before=before, after=_insp_snapshot(insp))
+    return insp
+
+
+def declare_recusal(insp, credit_code, reason, actor, user=None):
+    """Record a 回避 declaration; returns (recusal or None, {field: message})."""
+    errors = {}
+    code = creditcode.normalise(credit_code)
+    inst = Institution.get_or_none(Institution.credit_code == code) if code else None
+    if not code:
+        errors["credit_code"] = "请填写需回避单位的统一社会信用代码"
+    elif inst is None:
+        errors["credit_code"] = "名录库中没有该统一社会信用代码的单位"
+    elif user is not None and not inst.area.is_within(user.area):
+        errors["credit_code"] = "该单位不在您的辖区内"
+    elif Recusal.select().where((Recusal.inspector == insp) & (Recusal.institution == inst)).exists():
+        errors["credit_code"] = "已申报过对该单位的回避"
+    reason = (reason or "").strip()
+    if not reason:
+        errors["reason"] = "请填写回避理由"
+    if errors:
+        return None, errors
+    with db.atomic():
+        rec = Recusal.create(inspector=insp, institution=inst, reason=reason[:255])
+        trail.record(actor, "recusal.create", "inspector", insp.id, after={"institution": inst.id, "name": inst.name, "reason": rec.reason})
+    return rec, {}
+
+
+def withdraw_recusal(rec, actor):
+    with db.atomic():
+        trail.record(actor, "recusal.delete", "inspector", rec.inspector_id,
+                     before={"institution": rec.institution_id, "reason": rec.reason})
+        rec.delete_instance()
+
+
+def counts_by_kind(user=None):
+    query = InstitutionKind.select(InstitutionKind.kind, fn.COUNT(InstitutionKind.id)).join(Institution)
+    if user is not None:
+        query = visible(query, Institution.area, user)
+    return dict(query.group_by(InstitutionKind.kind).tuples())
+
+
+def import_from_path(path):
+    with open(path, "rb") as fh:
+        return import_institutions(io.BytesIO(fh.read()))

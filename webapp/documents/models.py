@@ -1,0 +1,115 @@
+"""卫生监督意见书: drafts, issued (frozen) documents, their number series and follow-ups (复查).
+
+An issued document never changes: what was issued is kept as canonical JSON with its SHA-256
+(`content`, `sha256`), every print and the verification page are made from that frozen copy,
+and the only later writes are the print counter, the void mark and follow-up rows.
+"""
+import datetime
+import enum
+
+from peewee import CharField, DateField, DateTimeField, ForeignKeyField, IntegerField, TextField
+
+from ..db import BaseModel
+from ..inspection.models import Record
+from ..org.models import Area, Unit, User
+from ..registers.models import Inspector, Institution
+
+
+class DocumentSeries(BaseModel):
+    """The number series of one issuing authority for one kind of document and one year.
+
+    `next_no` is the next sequence number to hand out; it is only ever increased inside the
+    transaction that issues a document, so numbers have no gaps and are never reused.
+    """
+
+    unit = ForeignKeyField(Unit, backref="document_series", on_delete="RESTRICT")
+    kind = CharField(max_length=16, default="opinion")
+    year = IntegerField()
+    pattern = CharField(max_length=128)
+    next_no = IntegerField(default=1)
+
+    class Meta:
+        indexes = ((("unit", "kind", "year"), True),)
+
+
+class OpinionStatus(enum.IntEnum):
+    DRAFT = 0
+    ISSUED = 1
+    VOIDED = 2
+
+    @property
+    def label(self):
+        return {0: "草稿", 1: "已签发", 2: "已作废"}[self.value]
+
+
+class Opinion(BaseModel):
+    record = ForeignKeyField(Record, backref="opinions", on_delete="RESTRICT")
+    institution = ForeignKeyField(Institution, backref="opinions", on_delete="RESTRICT")
+    area = ForeignKeyField(Area, backref="opinions", on_delete="RESTRICT")
+    unit = ForeignKeyField(Unit, backref="opinions", on_delete="RESTRICT")  # issuing authority
+    status = IntegerField(default=OpinionStatus.DRAFT, index=True)
+    # The draft (editable until issue): 被监督人 details as on the form, the body, the deadline.
+    subject = CharField(max_length=128)
+    legal_rep = CharField(max_length=64, default="")
+    address = CharField(max_length=255, default="")
+    phone = CharField(max_length=32, default="")
+    body = TextField(default="")
+    deadline = DateField()
+    replaces = ForeignKeyField("self", null=True, backref="replaced_by", on_delete="RESTRICT")
+    created_by = ForeignKeyField(User, on_delete="RESTRICT")
+    created_at = DateTimeField(default=datetime.datetime.now)
+    updated_at = DateTimeField(default=datetime.datetime.now)
+    version = IntegerField(default=1)
+    # Set once, at issue.
+    year = IntegerField(null=True)
+    seq = IntegerField(null=True)
+    number = CharField(max_length=128, null=True)
+    issued_by = ForeignKeyField(User, null=True, on_delete="RESTRICT")
+    issued_at = DateTimeField(null=True)
+    content = TextField(default="")  # canonical JSON of what was issued
+    sha256 = CharField(max_length=64, default="")
+    code = CharField(max_length=16, null=True, unique=True)  # verification code printed on each page
+    print_count = IntegerField(default=0)
+    # Set once, at void.
+    voided_by = ForeignKeyField(User, null=True, on_delete="RESTRICT")
+    voided_at = DateTimeField(null=True)
+    void_reason = TextField(default="")
+
+    class Meta:
+        indexes = ((("unit", "year", "seq"), True),)
+
+    @property
+    def state(self):
+        return OpinionStatus(self.status)
+
+    @property
+    def is_draft(self):
+        return self.status == OpinionStatus.DRAFT
+
+
+class FollowUpResult:
+    DONE = "done"
+    PARTIAL = "partial"
+    NOT_DONE = "not_done"
+    LABELS = {"done": "已整改", "partial": "部分整改", "not_done": "未整改"}
+
+
+class FollowUp(BaseModel):
+    """复查: whether the unit corrected what the 意见书 ordered, checked after the deadline."""
+
+    opinion = ForeignKeyField(Opinion, backref="followups", on_delete="RESTRICT")
+    result = CharField(max_length=16)
+    date = DateField()
+    inspector1 = ForeignKeyField(Inspector, on_delete="RESTRICT")
+    inspector2 = ForeignKeyField(Inspector, null=True, on_delete="RESTRICT")
+    note = TextField(default="")
+    # Optional evidence file, stored under instance/evidence/ by its SHA-256 like record evidence.
+    evidence_sha256 = CharField(max_length=64, default="")
+    evidence_name = CharField(max_length=255, default="")
+    evidence_mime = CharField(max_length=64, default="")
+    created_by = ForeignKeyField(User, on_delete="RESTRICT")
+    created_at = DateTimeField(default=datetime.datetime.now)
+
+    @property
+    def result_label(self):
+        return FollowUpResult.LABELS.get(self.result, self.result)

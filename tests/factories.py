@@ -107,3 +107,52 @@ def make_task(institution, users, plan_id="2025-mybj-tianjin", deadline=None, ca
         for pos, u in enumerate(users):
             TaskInspector.create(task=task, inspector=inspector_for(u), position=pos)
     return task
+
+
+# --- review (issue 6): records in any state, made directly with the models ---------------
+REVIEW_PLAN_ID = "2025-xj-yiliao"
+
+
+def inspector_for(user):
+    """The 执法人员 register entry of a user (made on first use)."""
+    from webapp.registers.models import Inspector
+
+    row = Inspector.get_or_none(Inspector.user == user)
+    if row is None:
+        _seq[0] += 1
+        row = Inspector.create(name=user.name, cert_no=f"T{_seq[0]:08d}", unit=user.unit, user=user)
+    return row
+
+
+def make_record(org, inspectors=None, status=0, fails=0, passes=2, institution=None, plan_id=REVIEW_PLAN_ID,
+                area=None, return_reason="", submitted_days_ago=0):
+    """A record of `plan_id` in `status` (an inspection.models.Status or int), inspected by the
+    given users (default: jdy1 and jdy2 of 甲区), with `fails` items 不合格 and `passes` 合格."""
+    import datetime
+
+    from webapp.inspection.models import Answer, Handling, Record, Result, Visit, VisitInspector
+    from webapp.plans.loader import load_plans
+
+    users = list(inspectors) if inspectors is not None else [org.users.insp1, org.users.insp2]
+    area = area or (institution.area if institution else org.d1)
+    if institution is None:
+        _seq[0] += 1
+        institution = make_institution(area, f"测试医院{_seq[0]}")
+    plan = load_plans().get(plan_id)
+    now = datetime.datetime.now()
+    submitted = now - datetime.timedelta(days=submitted_days_ago) if int(status) else None
+    with db.atomic():
+        visit = Visit.create(institution=institution, area=area, created_by=users[0], place=institution.address)
+        for i, u in enumerate(users):
+            VisitInspector.create(visit=visit, inspector=inspector_for(u), position=i)
+        record = Record.create(visit=visit, plan_id=plan.id, plan_version=plan.version, institution=institution,
+                               area=area, category=plan.categories[0].key, status=int(status), created_by=users[0],
+                               submitted_at=submitted, return_reason=return_reason)
+        items = list(plan.items)
+        for i, item in enumerate(items[:fails + passes]):
+            fail = i < fails
+            Answer.create(record=record, item_key=item.key, result=Result.FAIL if fail else Result.PASS,
+                          finding="现场发现问题" if fail else "", answered_by=users[0])
+        if fails:
+            Handling.create(record=record, order_correction=True, warning=True, decided_by=users[0], note="责令限期改正")
+    return record

@@ -16,6 +16,10 @@ class AuditEntry(BaseModel):
     entity_id = CharField(max_length=64)
     before = TextField(default="")
     after = TextField(default="")
+    # Where the entry belongs, for the history pages of a record and of an institution. Plain
+    # integers, not foreign keys: the trail outlives what it describes and never blocks a delete.
+    record_id = IntegerField(null=True, index=True)
+    institution_id = IntegerField(null=True, index=True)
     prev_hash = CharField(max_length=64)
     hash = CharField(max_length=64, unique=True)
 

@@ -1,5 +1,11 @@
 """Writing and verifying the hash chain. Call `record()` inside the transaction that makes the
-change, so the change and its audit entry commit together or not at all."""
+change, so the change and its audit entry commit together or not at all.
+
+Each entry's hash covers the previous entry's hash and every field of the entry, so
+- changing any stored field breaks that entry's own hash,
+- deleting or inserting an entry breaks the next entry's `prev_hash`,
+- deleting the last entries breaks the link to `AuditHead.last_hash` (and its count).
+"""
 import datetime
 import hashlib
 import json
@@ -9,6 +15,9 @@ from .models import AuditEntry, AuditHead
 
 GENESIS = "0" * 64
 
+# Entities whose rows belong to one record: their audit entries show in the record's history.
+RECORD_CHILDREN = {"answer": "Answer", "evidence": "Evidence", "handling": "Handling"}
+
 
 def _canonical(value):
     if value is None or value == "":
@@ -16,45 +25,129 @@ def _canonical(value):
     return json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
 
 
-def _digest(prev_hash, at, actor_id, action, entity, entity_id, before, after):
+def _digest(prev_hash, at, actor_id, action, entity, entity_id, before, after, record_id=None, institution_id=None):
     payload = "\x1f".join([prev_hash, at.isoformat(timespec="microseconds"), str(actor_id or ""), action, entity,
-                           str(entity_id), before, after])
+                           str(entity_id), before, after, str(record_id or ""), str(institution_id or "")])
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
 
-def record(actor, action, entity, entity_id, before=None, after=None):
-    """Append one entry; before/after are plain dicts (or None)."""
+def _entry_digest(e):
+    return _digest(e.prev_hash, e.at, e.actor_id, e.action, e.entity, e.entity_id, e.before, e.after, e.record_id, e.institution_id)
+
+
+def _id_of(value):
+    if value is None or value == "":
+        return None
+    return int(getattr(value, "id", value))
+
+
+def _context(entity, entity_id, before, after, record, institution):
+    """Fill in the record and institution an entry belongs to when the caller did not say."""
+    from ..inspection import models as im
+
+    record, institution = _id_of(record), _id_of(institution)
+    if entity == "record" and record is None:
+        record = _id_of(entity_id)
+    if entity == "institution" and institution is None:
+        institution = _id_of(entity_id)
+    if record is None:
+        for d in (after, before):
+            if isinstance(d, dict) and (d.get("record_id") or d.get("record")):
+                record = _id_of(d.get("record_id") or d.get("record"))
+                break
+    if record is None and entity in RECORD_CHILDREN and str(entity_id).isdigit():
+        model = getattr(im, RECORD_CHILDREN[entity])
+        row = model.select(model.record).where(model.id == int(entity_id)).first()
+        record = row.record_id if row else None
+    if institution is None:
+        for d in (after, before):
+            if isinstance(d, dict) and (d.get("institution_id") or d.get("institution")):
+                try:
+                    institution = _id_of(d.get("institution_id") or d.get("institution"))
+                except (TypeError, ValueError):
+                    continue  # a name rather than an id
+                break
+    if institution is None and record is not None:
+        row = im.Record.select(im.Record.institution).where(im.Record.id == record).first()
+        institution = row.institution_id if row else None
+    if institution is None and entity == "visit" and str(entity_id).isdigit():
+        row = im.Visit.select(im.Visit.institution).where(im.Visit.id == int(entity_id)).first()
+        institution = row.institution_id if row else None
+    return record, institution
+
+
+def record(actor, action, entity, entity_id, before=None, after=None, record=None, institution=None):
+    """Append one entry; before/after are plain dicts (or None).
+
+    record / institution (ids or rows) place the entry in those history pages; they are worked
+    out from the entity when not given (answers, evidence, handling → their record).
+    """
+    record_id, institution_id = _context(entity, entity_id, before, after, record, institution)
     with db.atomic():
+        # Updating the head first serialises writers: a row lock on PostgreSQL, the write lock
+        # on SQLite. The chain therefore never forks and ids follow the chain order.
         updated = AuditHead.update(seq=AuditHead.seq + 1).where(AuditHead.id == 1).execute()
         if not updated:
-            AuditHead.insert(id=1, seq=1, last_hash=GENESIS).execute()
+            AuditHead.insert(id=1, seq=0, last_hash=GENESIS).on_conflict_ignore().execute()
+            AuditHead.update(seq=AuditHead.seq + 1).where(AuditHead.id == 1).execute()
         head = AuditHead.get_by_id(1)
         at = datetime.datetime.now()
         b, a = _canonical(before), _canonical(after)
         actor_id = actor.id if actor is not None else None
-        h = _digest(head.last_hash, at, actor_id, action, entity, entity_id, b, a)
+        h = _digest(head.last_hash, at, actor_id, action, entity, entity_id, b, a, record_id, institution_id)
         entry = AuditEntry.create(at=at, actor=actor_id, action=action, entity=entity, entity_id=str(entity_id),
-                                  before=b, after=a, prev_hash=head.last_hash, hash=h)
+                                  before=b, after=a, record_id=record_id, institution_id=institution_id,
+                                  prev_hash=head.last_hash, hash=h)
         AuditHead.update(last_hash=h).where(AuditHead.id == 1).execute()
     return entry
 
 
 def verify():
-    """Return (checked_count, first_broken_entry_or_None, reason)."""
+    """Walk the chain; return (entries checked intact, first broken entry or None, reason).
+
+    The position of the first break is `checked + 1`; reason is "" when the chain is intact.
+    """
     prev = GENESIS
     count = 0
     for e in AuditEntry.select().order_by(AuditEntry.id).iterator():
         if e.prev_hash != prev:
-            return count, e, "上一条哈希不符（记录被删除或插入）"
-        if _digest(e.prev_hash, e.at, e.actor_id, e.action, e.entity, e.entity_id, e.before, e.after) != e.hash:
-            return count, e, "内容哈希不符（记录被修改）"
+            return count, e, "上一条哈希不符（前面的记录被删除、插入或改动）"
+        if _entry_digest(e) != e.hash:
+            return count, e, "内容哈希不符（该条记录被修改）"
         prev = e.hash
         count += 1
     head = AuditHead.get_or_none(AuditHead.id == 1)
-    if head is not None and head.last_hash != prev:
+    if head is None:
+        if count:
+            return count, None, "链头记录缺失"
+        return count, None, ""
+    if head.last_hash != prev:
         return count, None, "链尾哈希不符（最后的记录被删除）"
+    if head.seq != count:
+        return count, None, f"条数不符（链头记载 {head.seq} 条，实有 {count} 条）"
     return count, None, ""
 
 
 def history(entity, entity_id):
     return AuditEntry.select().where((AuditEntry.entity == entity) & (AuditEntry.entity_id == str(entity_id))).order_by(AuditEntry.id)
+
+
+def record_history(record_id):
+    """Every entry about one record: its states and its answers, handling and evidence."""
+    return AuditEntry.select().where(AuditEntry.record_id == int(record_id)).order_by(AuditEntry.id)
+
+
+def institution_history(institution_id):
+    """Every entry about one institution: register edits, visits, its records, documents."""
+    return AuditEntry.select().where(AuditEntry.institution_id == int(institution_id)).order_by(AuditEntry.id)
+
+
+def decoded(text):
+    """The stored JSON of before/after as a dict (for display)."""
+    if not text:
+        return {}
+    try:
+        value = json.loads(text)
+    except ValueError:
+        return {"值": text}
+    return value if isinstance(value, dict) else {"值": value}

@@ -1,28 +1,40 @@
 """Record states and their transitions: one table, one function per verb.
 
-"审核通过即完成任务": a record counts only once a 审核人 approves it. Each verb checks the
-transition and the actor, changes the state and writes the audit entry in one transaction.
+"审核通过即完成任务": a record counts only once a 审核人 approves it. Each verb checks the actor
+and the transition, changes the state and writes the audit entry in one transaction.
+
+Order of the checks (the tests in tests/test_review_workflow.py pin it): first who may use the
+verb at all on this record (403), then whether the record's state allows it (409). A reviewer
+who inspected the record gets a 403 that says so.
 """
 import datetime
 
 from flask import abort
 
 from ..audit import trail
-from ..db import db
-from ..inspection.models import Record, Status, VisitInspector
+from ..db import db, is_postgres
+from ..inspection.models import Answer, Record, Result, Status, VisitInspector
 from ..org.models import Role
 from ..registers.models import Inspector
 
-# (verb, from state) -> to state. Anything not listed is refused.
+# (verb, from state) -> to state. Anything not listed is refused with 409.
 TRANSITIONS = {
     ("submit", Status.DRAFT): Status.SUBMITTED,
     ("submit", Status.RETURNED): Status.SUBMITTED,
     ("approve", Status.SUBMITTED): Status.APPROVED,
     ("return", Status.SUBMITTED): Status.RETURNED,
-    ("withdraw", Status.APPROVED): Status.SUBMITTED,  # 撤回审核: the only way to correct an approved record
+    # 撤回审核: the only way to correct an approved record. It goes back to the queue (已提交),
+    # where the reviewer approves it again or returns it to the inspectors with a reason.
+    ("withdraw", Status.APPROVED): Status.SUBMITTED,
 }
 
+VERBS = ("submit", "approve", "return", "withdraw")
 VERB_LABELS = {"submit": "提交审核", "approve": "审核通过", "return": "退回", "withdraw": "撤回审核"}
+# Verbs whose actor is a reviewer (the others belong to the record's inspectors).
+REVIEW_VERBS = {"approve", "return", "withdraw"}
+# Verbs that need a reason (shown to the inspectors for 退回, kept in the audit trail for both).
+NEEDS_REASON = {"return", "withdraw"}
+REASON_MAX = 500
 
 # States in which inspectors may change answers, handling and evidence.
 EDITABLE = {Status.DRAFT, Status.RETURNED}
@@ -34,15 +46,18 @@ LOCK_MESSAGES = {
 
 
 class TransitionError(Exception):
-    def __init__(self, message, code=409):
+    """A refused transition: `message` is Chinese and meant for the user; `code` the HTTP status."""
+
+    def __init__(self, message, code=409, field=None):
         super().__init__(message)
         self.message = message
         self.code = code
+        self.field = field
 
 
 def inspector_user_ids(record):
     """Users who inspected this record (the visit's inspectors) plus its author."""
-    rows = (Inspector.select(Inspector.user).join(VisitInspector).where(VisitInspector.visit == record.visit_id))
+    rows = Inspector.select(Inspector.user).join(VisitInspector).where(VisitInspector.visit == record.visit_id)
     return {r.user_id for r in rows if r.user_id} | {record.created_by_id}
 
 
@@ -60,51 +75,95 @@ def can_edit(user, record):
     return is_editable(record) and (user.id in inspector_user_ids(record) or user.has_role(Role.ADMIN)) and record.area.is_within(user.area)
 
 
+def can_see(user, record):
+    """Anyone whose area covers the record's area may read it (scope rule)."""
+    return record.area.is_within(user.area)
+
+
 def can_review(user, record):
     """A 审核人 of the record's area or an area above, who did not inspect it."""
     return (user.has_role(Role.REVIEWER) and record.area.is_within(user.area)
             and user.id not in inspector_user_ids(record))
 
 
+def _actor_refusal(user, record, verb):
+    """Why user may not use verb on this record whatever its state, or None."""
+    if verb == "submit":
+        if user.id in inspector_user_ids(record) and record.area.is_within(user.area):
+            return None
+        return f"只有参与检查的监督员才能{VERB_LABELS[verb]}。"
+    if not user.has_role(Role.REVIEWER):
+        return f"只有审核人（科室负责人）才能{VERB_LABELS[verb]}。"
+    if not record.area.is_within(user.area):
+        return "该记录不在您的辖区内，不能审核。"
+    if user.id in inspector_user_ids(record):
+        return "不能审核自己参与检查的记录。"
+    return None
+
+
 def allowed(user, record, verb):
     """Whether user may apply verb to record now (templates ask this to show buttons)."""
-    if (verb, Status(record.status)) not in TRANSITIONS:
-        return False
-    if verb == "submit":
-        return user.id in inspector_user_ids(record) and record.area.is_within(user.area)
-    return can_review(user, record)
+    return (verb, Status(record.status)) in TRANSITIONS and _actor_refusal(user, record, verb) is None
+
+
+def failure_count(record):
+    return Answer.select().where((Answer.record == record.id) & (Answer.result == Result.FAIL)).count()
+
+
+def is_clean(record):
+    """No item answered 不合格: such records may be approved in bulk from the queue."""
+    return failure_count(record) == 0
+
+
+def _write_transaction():
+    # SQLite: take the write lock at BEGIN so two writers queue on busy_timeout instead of one
+    # failing on a stale snapshot. PostgreSQL: the row locks of the UPDATEs do the queueing.
+    return db.atomic() if is_postgres() else db.atomic("IMMEDIATE")
 
 
 def _apply(user, record, verb, reason="", check=None):
+    refusal = _actor_refusal(user, record, verb)
+    if refusal:
+        raise TransitionError(refusal, 403)
     current = Status(record.status)
     target = TRANSITIONS.get((verb, current))
     if target is None:
         raise TransitionError(f"记录当前状态为“{current.label}”，不能{VERB_LABELS[verb]}。")
-    if not allowed(user, record, verb):
-        if verb != "submit" and user.id in inspector_user_ids(record):
-            raise TransitionError("不能审核自己参与检查的记录。", 403)
-        raise TransitionError(f"您无权对该记录执行“{VERB_LABELS[verb]}”。", 403)
+    if verb in NEEDS_REASON:
+        reason = _reason(reason, verb)
     if check is not None:
         check(record)
     now = datetime.datetime.now()
-    with db.atomic():
+    changes = {Record.status: int(target), Record.version: Record.version + 1, Record.updated_at: now}
+    if verb == "submit":
+        changes[Record.submitted_at] = now
+    if verb in REVIEW_VERBS:
+        changes[Record.reviewed_by] = user.id
+        changes[Record.reviewed_at] = now
+    if verb == "return":
+        changes[Record.return_reason] = reason  # shown to the inspectors until the record is approved
+    if verb == "approve":
+        changes[Record.return_reason] = ""
+    with _write_transaction():
         # Compare-and-set on the state: two reviewers clicking at once cannot both succeed.
-        changes = {Record.status: int(target), Record.version: Record.version + 1, Record.updated_at: now}
-        if verb == "submit":
-            changes[Record.submitted_at] = now
-        if verb in ("approve", "return", "withdraw"):
-            changes[Record.reviewed_by] = user.id
-            changes[Record.reviewed_at] = now
-        if verb == "return" or verb == "withdraw":
-            changes[Record.return_reason] = reason
-        if verb == "approve":
-            changes[Record.return_reason] = ""
         n = Record.update(changes).where((Record.id == record.id) & (Record.status == int(current))).execute()
         if n != 1:
             raise TransitionError("记录状态已被他人更改，请刷新后重试。")
-        trail.record(user, f"record.{verb}", "record", record.id,
-                     before={"status": current.label}, after={"status": target.label, **({"reason": reason} if reason else {})})
+        after = {"status": target.label}
+        if reason:
+            after["reason"] = reason
+        trail.record(user, f"record.{verb}", "record", record.id, before={"status": current.label}, after=after,
+                     record=record.id, institution=record.institution_id)
     return Record.get_by_id(record.id)
+
+
+def _reason(reason, verb):
+    text = (reason or "").strip()
+    if not text:
+        raise TransitionError(f"{VERB_LABELS[verb]}时必须填写原因。", 400, field="reason")
+    if len(text) > REASON_MAX:
+        raise TransitionError(f"原因不能超过 {REASON_MAX} 字。", 400, field="reason")
+    return text
 
 
 def submit(user, record, check=None):
@@ -113,16 +172,50 @@ def submit(user, record, check=None):
 
 
 def approve(user, record):
+    """审核通过: the record is locked from now on."""
     return _apply(user, record, "approve")
 
 
 def return_(user, record, reason):
-    if not (reason or "").strip():
-        raise TransitionError("退回时必须填写退回原因。", 400)
-    return _apply(user, record, "return", reason.strip())
+    """退回 with a reason the inspectors see on the record and in their task list."""
+    return _apply(user, record, "return", reason)
 
 
 def withdraw(user, record, reason):
-    if not (reason or "").strip():
-        raise TransitionError("撤回审核时必须填写原因。", 400)
-    return _apply(user, record, "withdraw", reason.strip())
+    """撤回审核: an approved record goes back to 已提交; the reason stays in the audit trail."""
+    return _apply(user, record, "withdraw", reason)
+
+
+def apply(user, record, verb, reason=""):
+    """Dispatch by verb name (routes and tests use the verb table, not four code paths)."""
+    if verb == "approve":
+        return approve(user, record)
+    if verb == "return":
+        return return_(user, record, reason)
+    if verb == "withdraw":
+        return withdraw(user, record, reason)
+    if verb == "submit":
+        return submit(user, record)
+    raise ValueError(verb)
+
+
+def bulk_approve(user, record_ids):
+    """Approve each clean record separately (each its own transaction and audit entry).
+
+    Returns (approved records, [(record or id, message)] refused). A record with failures is
+    refused here: its handling must be looked at on its own review page.
+    """
+    done, refused = [], []
+    for rid in dict.fromkeys(record_ids):
+        record = Record.get_or_none(Record.id == rid)
+        if record is None or not can_see(user, record):
+            refused.append((rid, "记录不存在或不在您的辖区内。"))
+            continue
+        if not is_clean(record):
+            refused.append((record, "有不合格项，须逐条审核。"))
+            continue
+        try:
+            done.append(approve(user, record))
+        except TransitionError as e:
+            refused.append((record, e.message))
+    return done, refused

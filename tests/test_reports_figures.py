@@ -1,0 +1,185 @@
+"""汇总表 figures against an independent count in plain Python over the same records."""
+import datetime
+import pathlib
+import random
+from decimal import Decimal
+
+import pytest
+
+from webapp.inspection.models import Answer, Handling, Record, Status
+from webapp.plans.loader import load_plans
+from webapp.registers.models import Inspector, Institution
+from webapp.reports import demo as report_demo
+from webapp.reports import plans as plan_store
+from webapp.reports.figures import TOTAL, Period, figures
+
+from . import factories
+
+CATALOG = load_plans()
+PLANS = [p.id for p in CATALOG.plans.values() if p.summaries]
+
+
+def make_world(org, plan_ids=PLANS, seed=7):
+    """Units of every kind in both districts, officers, and records in every state."""
+    rng = random.Random(seed)
+    kinds = sorted(CATALOG.kinds)
+    insts = {org.d1.id: [], org.d2.id: []}
+    for area in (org.d1, org.d2):
+        for n, kind in enumerate(kinds * 2):
+            extra = ("cosmetic_dept",) if kind == "hospital" and n % 3 == 0 else ()
+            inst = factories.make_institution(area, f"{area.name}{kind}{n}号", kinds=(kind, *extra),
+                                              status="停业" if n % 11 == 5 else "在业")
+            insts[area.id].append((inst.id, [kind, *extra]))
+    u = org.users
+    i1 = Inspector.create(name="甲一", cert_no="A1", unit=org.units.d1, user=u.insp1)
+    i2 = Inspector.create(name="甲二", cert_no="A2", unit=org.units.d1, user=u.insp2)
+    i3 = Inspector.create(name="乙一", cert_no="B1", unit=org.units.d2, user=u.insp3)
+    i4 = Inspector.create(name="乙二", cert_no="B2", unit=org.units.d2)
+    people = {org.d1.id: ([(i1, i2)], u.reviewer1), org.d2.id: ([(i3, i4)], u.reviewer2)}
+    for pid in plan_ids:
+        plan = CATALOG.get(pid)
+        for area in (org.d1, org.d2):
+            pairs, reviewer = people[area.id]
+            units = insts[area.id]
+            for status in (Status.APPROVED, Status.APPROVED, Status.SUBMITTED, Status.DRAFT):
+                chosen = [x for x in units if rng.random() < 0.35]
+                report_demo.make_records(plan, area, chosen, pairs, reviewer, rng, status=status, fail_rate=0.3)
+    return insts
+
+
+def wan(fen):
+    return Decimal(fen) / Decimal(1000000)
+
+
+def expected_table(plan, summary, area):
+    """The official rules, written out directly over Python objects."""
+    recs = [r for r in Record.select() if r.plan_id == plan.id and r.status == Status.APPROVED and r.area.is_within(area)]
+    fails = {}
+    for a in Answer.select():
+        if a.result == "fail":
+            fails.setdefault(a.record_id, set()).add(a.item_key)
+    hand = {h.record_id: h for h in Handling.select()}
+    out = {}
+    rows = list(summary.rows) + [TOTAL]
+    for row in rows:
+        cats = set(summary.rows) if row == TOTAL else {row}
+        rr = [r for r in recs if r.category in cats]
+        hh = [hand[r.id] for r in rr if r.id in hand]
+        vals = {}
+        for col in summary.columns:
+            s = col.source
+            if s == "units_total":
+                vals[col.key] = sum(1 for i in Institution.select() if i.status == "在业" and i.area.is_within(area)
+                                    and plan.category_of(i.kind_keys) and plan.category_of(i.kind_keys).key in cats)
+            elif s == "units_checked":
+                vals[col.key] = len({r.institution_id for r in rr})
+            elif s == "items":
+                vals[col.key] = len({r.institution_id for r in rr if fails.get(r.id, set()) & set(col.items)})
+            elif s == "cases":
+                vals[col.key] = sum(1 for h in hh if h.case_filed or h.penalty)
+            elif s in ("fines", "fine_only", "confiscation"):
+                fen = sum((h.fine_fen if s != "confiscation" else 0) + (h.confiscation_fen if s != "fine_only" else 0) for h in hh)
+                vals[col.key] = wan(fen) if col.unit == "万元" else Decimal(fen) / 100
+            else:
+                vals[col.key] = len({r.institution_id for r in rr if r.id in hand and getattr(hand[r.id], s)})
+        out[row] = vals
+    return out
+
+
+@pytest.mark.parametrize("plan_id", [p for p in PLANS if CATALOG.get(p).summaries[0].layout == "table"])
+def test_table_figures_equal_an_independent_count(app, org, plan_id):
+    with app.app_context():
+        make_world(org, [plan_id])
+        plan = plan_store.current(plan_id)
+        for summary in plan.summaries:
+            for area in (org.city, org.d1):
+                got = figures(plan, summary, area)
+                want = expected_table(plan, summary, area)
+                for row in want:
+                    for key, value in want[row].items():
+                        assert got[row][key] == value, (summary.key, area.name, row, key)
+                # the figures are not trivially zero
+                assert any(got[TOTAL][c.key] for c in summary.columns if c.source == "items")
+                assert got[TOTAL]["units_checked"] > 0
+
+
+def test_zhongwei_matrix_equals_an_independent_count(app, org):
+    pid = "2021-zhongwei-fzss"
+    with app.app_context():
+        make_world(org, [pid])
+        plan = plan_store.current(pid)
+        summary = plan.summaries[0]
+        got = figures(plan, summary, org.city)
+        recs = [r for r in Record.select() if r.plan_id == pid and r.status == Status.APPROVED]
+        hand = {h.record_id: h for h in Handling.select()}
+        for col in summary.columns:
+            if col.source == "categories":
+                rr = [r for r in recs if r.category in col.categories]
+            else:
+                rr = [r for r in recs if r.id in hand and hand[r.id].case_kind == col.case_kind]
+            hh = [hand[r.id] for r in rr if r.id in hand]
+            want = {
+                "checked": len({r.institution_id for r in rr}) if col.source == "categories" else None,
+                "cases": sum(1 for h in hh if h.case_filed or h.penalty),
+                "ordered_correction": sum(1 for h in hh if h.order_correction),
+                "warnings": sum(1 for h in hh if h.warning),
+                "fine_count": sum(1 for h in hh if h.fine_fen > 0),
+                "fine_amount": wan(sum(h.fine_fen for h in hh)),
+                "confiscation": wan(sum(h.confiscation_fen for h in hh)),
+                "revoke": len({r.institution_id for r in rr if r.id in hand and hand[r.id].revoke_license}),
+                "transfer_dept": sum(1 for h in hh if h.transfer_dept),
+                "transfer_judicial": sum(1 for h in hh if h.transfer_judicial),
+            }
+            for measure, value in want.items():
+                assert got[measure][col.key] == value, (col.key, measure)
+        assert got["checked"]["unlicensed_total"] == got["checked"]["medical"] + got["checked"]["other"]
+        assert got["cases"]["licensed"] + got["cases"]["unlicensed_total"] > 0
+
+
+def test_period_limits_the_records_counted(app, org):
+    pid = "2025-xj-yiliao"
+    with app.app_context():
+        make_world(org, [pid])
+        plan = plan_store.current(pid)
+        s = plan.summaries[0]
+        whole = figures(plan, s, org.city)[TOTAL]["units_checked"]
+        first = figures(plan, s, org.city, Period(end=datetime.date(2025, 6, 30)))[TOTAL]["units_checked"]
+        none = figures(plan, s, org.city, Period(start=datetime.date(2026, 1, 1)))[TOTAL]["units_checked"]
+        assert 0 < first < whole and none == 0
+
+
+def test_money_shown_exactly_in_the_labels_unit():
+    from webapp.reports.figures import money
+
+    assert money(123456789, "万元") == Decimal("123.4568")  # 1,234,567.89 元, to the 元
+    assert money(1234500000, "万元") == Decimal("1234.5")
+    assert money(150, "元") == Decimal("1.5")
+    assert money(0, "万元") == Decimal("0")
+
+
+def test_a_record_counts_with_its_own_plan_version(app, org):
+    """An item moved to another column in a newer plan file: old records keep the old column."""
+    from webapp.plans.versions import PlanVersion
+
+    pid = "2025-fzss-guangxi"
+    with app.app_context():
+        plan = plan_store.current(pid)
+        summary = plan.summaries[0]
+        cols = [c for c in summary.columns if c.source == "items"]
+        a, b = cols[0], cols[1]
+        text = (pathlib.Path(app.config["FORMS_DIR"]) / plan.source).read_text(encoding="utf-8")
+        # the old version: column a had no item of its own but b's; make it by swapping the lists
+        old = text.replace(f'items = {list(a.items)!r}'.replace("'", '"'), "items = [\"@@A\"]") \
+                  .replace(f'items = {list(b.items)!r}'.replace("'", '"'), f'items = {list(a.items)!r}'.replace("'", '"')) \
+                  .replace("items = [\"@@A\"]", f'items = {list(b.items)!r}'.replace("'", '"'))
+        assert old != text
+        PlanVersion.create(plan_id=pid, version="old-version-0001", content=old)
+        inst = factories.make_institution(org.d1, "旧版本辅助生殖中心", kinds=("art",))
+        i1 = Inspector.create(name="甲一", cert_no="A1", unit=org.units.d1, user=org.users.insp1)
+        i2 = Inspector.create(name="甲二", cert_no="A2", unit=org.units.d1, user=org.users.insp2)
+        report_demo.make_records(plan, org.d1, [(inst.id, ["art"])], [(i1, i2)], org.users.reviewer1, random.Random(1), fail_rate=0)
+        rec = Record.get(Record.institution == inst)
+        Record.update(plan_version="old-version-0001").where(Record.id == rec.id).execute()
+        Answer.update(result="fail").where((Answer.record == rec) & (Answer.item_key == a.items[0])).execute()
+        got = figures(plan, summary, org.d1)[TOTAL]
+        assert got[b.key] == 1 and got[a.key] == 0

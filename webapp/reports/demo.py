@@ -1,0 +1,130 @@
+"""Demo step 'reports': approved records for every seed plan in the three districts, and one
+approved summary, so that every 汇总表 shows real figures right after `make run`.
+
+Records are written in bulk (one insert per table and plan) on top of the base demo's
+institutions and inspectors; each district's reviewer approves its district's records.
+"""
+import datetime
+import os
+
+from flask import current_app
+
+from ..inspection.models import Answer, Handling, Record, Status, Visit, VisitInspector
+from ..org.models import Area, Level, Role, Unit, User, UserRole
+from ..plans.versions import PlanVersion
+from ..registers.models import Inspector, Institution, InstitutionKind
+from . import plans as plan_store
+from . import workflow
+
+SHARE = 0.6        # of the eligible units of a district, inspected per plan
+FAIL_RATE = 0.12   # of the applicable items answered 不合格
+
+
+def store_version(plan):
+    """Keep the plan text a record refers to (records count with their own plan version)."""
+    if not PlanVersion.select().where((PlanVersion.plan_id == plan.id) & (PlanVersion.version == plan.version)).exists():
+        path = os.path.join(current_app.config["FORMS_DIR"], plan.source)
+        with open(path, encoding="utf-8") as fh:
+            PlanVersion.create(plan_id=plan.id, version=plan.version, content=fh.read())
+
+
+def make_records(plan, area, units, pairs, reviewer, rng, status=Status.APPROVED, fail_rate=FAIL_RATE):
+    """Visits, records, answers and handling for `units` (institution, kind keys) of one area.
+
+    pairs: list of (Inspector, Inspector) — the two officers of each visit (≥2, 行政处罚法 art. 42).
+    Returns the number of records made.
+    """
+    store_version(plan)
+    now = datetime.datetime.now()
+    answers, handlings = [], []
+    made = 0
+    for inst_id, kinds in units:
+        category = plan.category_of(kinds)
+        items = plan.items_for(kinds)
+        if category is None or not items:
+            continue
+        a, b = pairs[rng.randrange(len(pairs))]
+        author = a.user_id or b.user_id
+        day = datetime.date(plan.year, rng.randint(3, 10), rng.randint(1, 28))
+        visit = Visit.create(institution=inst_id, area=area, date=day, created_by=author)
+        VisitInspector.insert_many([(visit.id, a.id, 0), (visit.id, b.id, 1)],
+                                   fields=[VisitInspector.visit, VisitInspector.inspector, VisitInspector.position]).execute()
+        at = datetime.datetime.combine(day, datetime.time(10))
+        record = Record.create(visit=visit, plan_id=plan.id, plan_version=plan.version, institution=inst_id, area=area,
+                               category=category.key, status=int(status), created_by=author, created_at=at, updated_at=now,
+                               submitted_at=at if status != Status.DRAFT else None,
+                               reviewed_by=reviewer if status == Status.APPROVED else None,
+                               reviewed_at=now if status == Status.APPROVED else None)
+        made += 1
+        failed = []
+        for item in items:
+            result = "fail" if rng.random() < fail_rate else "pass"
+            if result == "pass" and item.services and rng.random() < 0.5:
+                result = "na"
+            if result == "fail":
+                failed.append(item)
+            answers.append((record.id, item.key, result, f"现场检查发现：{item.text[:40]}不符合要求" if result == "fail" else "",
+                            author, at))
+        if failed:
+            penalty = rng.random() < 0.4
+            fine = rng.choice([2000, 5000, 10000, 30000]) * 100 if penalty and rng.random() < 0.8 else 0
+            conf = rng.choice([0, 0, 1500, 8800]) * 100 if penalty else 0
+            kinds_failed = [i.case_kind for i in failed if i.case_kind]
+            handlings.append(dict(
+                record=record.id, penalty=penalty, case_filed=penalty, warning=penalty and rng.random() < 0.5,
+                fine_fen=fine, confiscation_fen=conf, revoke_license=penalty and rng.random() < 0.08,
+                revoke_person=penalty and rng.random() < 0.08, revoke_subject=penalty and rng.random() < 0.05,
+                order_correction=True, transfer_dept=rng.random() < 0.05, transfer_judicial=penalty and rng.random() < 0.03,
+                opinion=not penalty, case_kind=kinds_failed[0] if kinds_failed else "", decided_by=author, decided_at=at))
+    for i in range(0, len(answers), 500):
+        Answer.insert_many(answers[i:i + 500], fields=[Answer.record, Answer.item_key, Answer.result, Answer.finding,
+                                                       Answer.answered_by, Answer.answered_at]).execute()
+    for i in range(0, len(handlings), 500):
+        Handling.insert_many(handlings[i:i + 500]).execute()
+    return made
+
+
+def _district_people(area):
+    inspectors = list(Inspector.select().join(Unit).where((Unit.area == area) & (Inspector.active == True))  # noqa: E712
+                      .order_by(Inspector.id))
+    reviewer = (User.select().join(UserRole).switch(User).join(Unit)
+                .where((UserRole.role == Role.REVIEWER.value) & (Unit.area == area)).order_by(User.id).first())
+    # the reviewer never reviews a visit they took part in
+    officers = [i for i in inspectors if reviewer is None or i.user_id != reviewer.id]
+    with_account = [i for i in officers if i.user_id]
+    pairs = [(a, b) for a in with_account for b in officers if a.id != b.id][:12]
+    return pairs, reviewer
+
+
+def load(rng):
+    made = 0
+    plans = plan_store.plans_with_summaries()
+    districts = list(Area.select().where(Area.level == int(Level.DISTRICT)).order_by(Area.code))
+    for area in districts:
+        pairs, reviewer = _district_people(area)
+        if not pairs or reviewer is None:
+            continue
+        units = {}
+        for inst_id, kind in (InstitutionKind.select(InstitutionKind.institution, InstitutionKind.kind).join(Institution)
+                              .where((Institution.area == area) & (Institution.status == "在业"))
+                              .order_by(InstitutionKind.institution, InstitutionKind.kind).tuples()):
+            units.setdefault(inst_id, []).append(kind)
+        for plan in plans:
+            eligible = [(i, k) for i, k in units.items() if plan.category_of(k) is not None]
+            chosen = [u for u in eligible if rng.random() < SHARE] or eligible[:1]
+            made += make_records(plan, area, chosen, pairs, reviewer, rng)
+    summaries = _approved_summary()
+    return {"已审核检查记录": made, "已批准汇总表": summaries}
+
+
+def _approved_summary():
+    """天山区 sends up its 2025 医疗机构 汇总表: prepared, reviewed and approved."""
+    plan = plan_store.current("2025-xj-yiliao") or next(iter(plan_store.plans_with_summaries()), None)
+    area = Area.get_or_none(Area.code == "650102")
+    users = {u.username: u for u in User.select().where(User.username.in_(["ts_jdy1", "ts_shr", "ts_fzr"]))}
+    if plan is None or area is None or len(users) < 3:
+        return 0
+    report = workflow.submit(users["ts_jdy1"], plan, area)
+    report = workflow.review(users["ts_shr"], report)
+    workflow.approve(users["ts_fzr"], report)
+    return 1

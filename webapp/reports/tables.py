@@ -1,0 +1,141 @@
+"""Plain-data 汇总表: the official header structure and the figures, as dicts and lists only.
+
+The same plain table feeds the page, the PDF, the workbook and the frozen snapshot (JSON), so
+what is approved is exactly what prints. Money stays a Decimal here and becomes text in JSON.
+"""
+from decimal import Decimal
+
+from .figures import TOTAL, Period, figures
+
+# Column widths in em at the print size (9pt): narrow for vertical count headers.
+ROW_HEADER_EM = 7.0
+VERTICAL_EM = 2.0
+WIDE_EM = 5.0
+# A4 landscape holds about this many em across at 9pt (277 mm / 3.175 mm); wider goes to A3.
+A4_LANDSCAPE_EM = 86.0
+
+
+def _cell(text, colspan=1, rowspan=1, vertical=False, key=None):
+    return {"text": text, "colspan": colspan, "rowspan": rowspan, "vertical": vertical, "key": key}
+
+
+def table_header(summary):
+    """Header rows for a table layout: 单位类别 | standalone columns | parent › group › columns."""
+    groups = summary.groups
+    depth = 3 if any(g.parent for g in groups) else (2 if any(g.label for g in groups) else 1)
+    rows = [[] for _ in range(depth)]
+    rows[0].append(_cell(summary.row_header, rowspan=depth))
+    i = 0
+    while i < len(groups):
+        g = groups[i]
+        if not g.label:
+            for c in g.columns:
+                rows[0].append(_cell(c.label, rowspan=depth, vertical=c.vertical, key=c.key))
+            i += 1
+            continue
+        if g.parent:
+            # consecutive groups under one parent share its merged cell (不合格情况)
+            j = i
+            while j < len(groups) and groups[j].parent == g.parent and groups[j].label:
+                j += 1
+            under = groups[i:j]
+            rows[0].append(_cell(g.parent, colspan=sum(len(x.columns) for x in under)))
+            for x in under:
+                rows[depth - 2].append(_cell(x.label, colspan=len(x.columns)))
+                for c in x.columns:
+                    rows[depth - 1].append(_cell(c.label, vertical=c.vertical, key=c.key))
+            i = j
+            continue
+        rows[0].append(_cell(g.label, colspan=len(g.columns), rowspan=depth - 1))
+        for c in g.columns:
+            rows[depth - 1].append(_cell(c.label, vertical=c.vertical, key=c.key))
+        i += 1
+    return rows
+
+
+def matrix_header(summary):
+    corner = list(summary.corner) or ["", ""]
+    depth = 2 if any(g.label for g in summary.groups) else 1
+    rows = [[] for _ in range(depth)]
+    rows[0].append(_cell(" / ".join(corner), rowspan=depth, key="__corner__"))
+    for g in summary.groups:
+        if g.label:
+            rows[0].append(_cell(g.label, colspan=len(g.columns)))
+            for c in g.columns:
+                rows[depth - 1].append(_cell(c.label, vertical=c.vertical, key=c.key))
+        else:
+            for c in g.columns:
+                rows[0].append(_cell(c.label, rowspan=depth, vertical=c.vertical, key=c.key))
+    return rows
+
+
+def _widths(summary):
+    cols = summary.columns
+    return [ROW_HEADER_EM] + [VERTICAL_EM if c.vertical else WIDE_EM for c in cols]
+
+
+def build(plan, summary, area, period=Period()):
+    """The plain table for one summary of a plan over an area (and period)."""
+    data = figures(plan, summary, area, period)
+    cols = summary.columns
+    body = []
+    if summary.layout == "matrix":
+        header = matrix_header(summary)
+        corner = list(summary.corner)
+        for m in summary.measures:
+            body.append({"key": m.key, "label": m.label, "total": False,
+                         "cells": [{"col": c.key, "value": data[m.key][c.key]} for c in cols]})
+    else:
+        header = table_header(summary)
+        corner = []
+        names = {c.key: c.name for c in plan.categories}
+        for r in summary.rows:
+            body.append({"key": r, "label": names.get(r, r), "total": False,
+                         "cells": [{"col": c.key, "value": data[r][c.key]} for c in cols]})
+        body.append({"key": TOTAL, "label": summary.total_row or "合计", "total": True, "hidden": not summary.total_row,
+                     "cells": [{"col": c.key, "value": data[TOTAL][c.key]} for c in cols]})
+    widths = _widths(summary)
+    return {
+        "plan_id": plan.id, "plan_version": plan.version, "key": summary.key, "title": summary.title,
+        "layout": summary.layout, "row_header": summary.row_header, "corner": corner,
+        "header": header, "rows": body, "columns": [c.key for c in cols],
+        "footer": list(summary.footer), "stamp": summary.stamp or "单位（盖章）", "header_note": summary.header_note,
+        "widths": widths, "paper": "A3" if sum(widths) > A4_LANDSCAPE_EM else "A4",
+    }
+
+
+def build_all(plan, area, period=Period()):
+    return [build(plan, s, area, period) for s in plan.summaries]
+
+
+def visible_rows(table):
+    return [r for r in table["rows"] if not r.get("hidden")]
+
+
+def to_json(value):
+    """Decimals as text for the frozen snapshot (a Decimal must not turn into a float)."""
+    if isinstance(value, dict):
+        return {k: to_json(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [to_json(v) for v in value]
+    if isinstance(value, Decimal):
+        return {"decimal": format(value, "f")}
+    return value
+
+
+def from_json(value):
+    if isinstance(value, dict):
+        if set(value) == {"decimal"}:
+            return Decimal(value["decimal"])
+        return {k: from_json(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [from_json(v) for v in value]
+    return value
+
+
+def display(value):
+    if value is None:
+        return ""
+    if isinstance(value, Decimal):
+        return format(value, "f")
+    return str(value)

@@ -58,3 +58,22 @@ def test_security_headers_forbid_outside_hosts(browser, org):
     resp = browser().get("/login")
     csp = resp.headers["Content-Security-Policy"]
     assert "default-src 'self'" in csp and "http" not in csp
+
+
+def test_500_page_in_chinese(app, org, browser):
+    """An unexpected error shows a Chinese page (and is logged), never a stack trace."""
+
+    @app.route("/boom")
+    def boom():
+        raise RuntimeError("boom")
+
+    app.config["PROPAGATE_EXCEPTIONS"] = False
+    resp = browser("jdy1").get("/boom")
+    assert resp.status_code == 500
+    page = resp.get_data(as_text=True)
+    assert "系统错误" in page and "RuntimeError" not in page
+
+
+def test_403_page_in_chinese(browser, org):
+    resp = browser("jdy1").get("/org/users")
+    assert resp.status_code == 403 and "无权访问" in resp.get_data(as_text=True)

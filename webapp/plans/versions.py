@@ -44,12 +44,21 @@ def remember_version(plan):
         pass  # stored concurrently by another request: the same content by definition
 
 
-def plan_for(plan_id, version):
-    """The plan as it was at `version`: from the stored text, else the current file if it matches."""
-    from .loader import load_plan_text, load_plans, load_vocabulary
+_by_version = {}  # (plan_id, version) -> Plan: a version's content never changes, so cache it
 
-    row = PlanVersion.get_or_none((PlanVersion.plan_id == plan_id) & (PlanVersion.version == version))
-    if row is not None:
-        return load_plan_text(row.content, f"{plan_id}.toml", load_vocabulary(_forms_dir()))
-    plan = load_plans(_forms_dir()).get(plan_id)
-    return plan if plan is not None and plan.version == version else None
+
+def plan_for(plan_id, version):
+    """The plan as it was at `version`: the current file if it matches, else the stored text."""
+    from .catalog import get_plan
+    from .loader import load_plan_text, load_vocabulary
+
+    current = get_plan(plan_id)
+    if current is not None and current.version == version:
+        return current
+    key = (plan_id, version)
+    if key not in _by_version:
+        row = PlanVersion.get_or_none((PlanVersion.plan_id == plan_id) & (PlanVersion.version == version))
+        if row is None:
+            return None
+        _by_version[key] = load_plan_text(row.content, f"{plan_id}.toml", load_vocabulary(_forms_dir()))
+    return _by_version[key]

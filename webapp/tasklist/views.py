@@ -1,0 +1,2 @@
+"""Routes of this feature (load → check → act → render)."""
+from . import bp  # noqa: F401

@@ -156,3 +156,52 @@ def make_record(org, inspectors=None, status=0, fails=0, passes=2, institution=N
         if fails:
             Handling.create(record=record, order_correction=True, warning=True, decided_by=users[0], note="责令限期改正")
     return record
+
+
+# --- inspection (issue 5): tasks and records started through the service -------------------
+def register_inspector(user):
+    """The user's 执法人员 register entry, made on first use."""
+    from webapp.registers.models import Inspector
+
+    row = Inspector.get_or_none(Inspector.user == user)
+    if row is None:
+        _seq[0] += 1
+        row = Inspector.create(name=user.name, cert_no=f"I{_seq[0]:08d}", unit=user.unit, user=user)
+    return row
+
+
+def make_task(institution, users, plan_id="2025-mybj-tianjin", deadline=None, category=None):
+    """A Task (draw=None, as an ad-hoc check) of `plan_id` assigned to the given users."""
+    import datetime
+
+    from webapp.draw.models import Task, TaskInspector
+    from webapp.plans.loader import load_plans
+
+    plan = load_plans().get(plan_id)
+    category = category or plan.category_of(institution.kind_keys).key
+    with db.atomic():
+        task = Task.create(plan_id=plan.id, plan_version=plan.version, institution=institution, area=institution.area,
+                           category=category, tier="adhoc", deadline=deadline or datetime.date.today())
+        for pos, u in enumerate(users):
+            TaskInspector.create(task=task, inspector=register_inspector(u), position=pos)
+    return task
+
+
+def start_inspection(task, users, representative="张院长"):
+    """Start `task` through the inspection service, as users[0], with users as the inspectors."""
+    import datetime
+
+    from werkzeug.datastructures import MultiDict
+
+    from webapp.inspection import services
+
+    form = MultiDict([("date", datetime.date.today().isoformat()), ("place", "现场"),
+                      ("representative", representative)] + [("inspectors", str(register_inspector(u).id)) for u in users])
+    return services.start_record(users[0], task, form)
+
+
+def load_item_keys(record):
+    """(review) The item keys of a record's plan, in order."""
+    from webapp.plans.loader import load_plans
+
+    return [i.key for i in load_plans().get(record.plan_id).items]

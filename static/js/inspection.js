@@ -1,0 +1,104 @@
+// The checklist: keyboard answering and navigation, and swapping of failed saves.
+// No inline scripts (CSP 'self'); loaded after htmx by the pages of the inspection feature.
+(function () {
+  "use strict";
+
+  // htmx 2 does not swap 4xx responses. A failed answer save (422: a required field missing;
+  // 409: someone else saved first) returns the item fragment with the reason and the user's
+  // input, marked by the X-Suijian-Fragment header: swap exactly those, as a normal response.
+  // Other errors (a locked record, a lost session) keep the generic message of app.js.
+  document.addEventListener("htmx:beforeSwap", function (evt) {
+    var xhr = evt.detail.xhr;
+    if ((xhr.status === 409 || xhr.status === 422) && xhr.getResponseHeader("X-Suijian-Fragment")) {
+      evt.detail.shouldSwap = true;
+      evt.detail.isError = false;
+    }
+  });
+
+  var current = null; // id of the item the keyboard works on
+
+  function items() { return Array.prototype.slice.call(document.querySelectorAll("article.item")); }
+
+  function focusItem(el) {
+    if (!el) return;
+    current = el.id;
+    el.focus({ preventScroll: true });
+    el.scrollIntoView({ block: "center" });
+  }
+
+  function currentItem() {
+    var el = current && document.getElementById(current);
+    if (el) return el;
+    var active = document.activeElement && document.activeElement.closest && document.activeElement.closest("article.item");
+    return active || null;
+  }
+
+  document.addEventListener("focusin", function (evt) {
+    var el = evt.target.closest && evt.target.closest("article.item");
+    if (el) current = el.id;
+  });
+
+  function typing(el) {
+    if (!el) return false;
+    var tag = el.tagName;
+    return tag === "TEXTAREA" || tag === "SELECT" || el.isContentEditable ||
+      (tag === "INPUT" && !/^(radio|checkbox|button|submit|reset|file)$/.test(el.type));
+  }
+
+  var ANSWERS = { "1": "pass", "2": "fail", "3": "na" };
+
+  document.addEventListener("keydown", function (evt) {
+    if (evt.ctrlKey || evt.altKey || evt.metaKey) return;
+    if (typing(evt.target)) {
+      if (evt.key === "Escape") { var it = evt.target.closest("article.item"); evt.target.blur(); focusItem(it); }
+      return;
+    }
+    var list = items();
+    if (!list.length) return;
+    var el = currentItem();
+    var i = el ? list.indexOf(el) : -1;
+    if (evt.key === "j" || evt.key === "ArrowDown") {
+      evt.preventDefault();
+      focusItem(list[Math.min(i + 1, list.length - 1)]);
+    } else if (evt.key === "k" || evt.key === "ArrowUp") {
+      evt.preventDefault();
+      focusItem(list[Math.max(i - 1, 0)]);
+    } else if (ANSWERS[evt.key]) {
+      if (!el) { focusItem(list[0]); el = list[0]; }
+      var radio = el.querySelector('input[name="result"][value="' + ANSWERS[evt.key] + '"]');
+      if (!radio || radio.disabled) return;
+      evt.preventDefault();
+      radio.checked = true;
+      if (ANSWERS[evt.key] === "fail") {
+        // A failure needs its finding: go to the field; the save happens when it is filled.
+        var finding = el.querySelector('textarea[name="finding"]');
+        if (finding && !finding.value.trim()) { finding.focus(); return; }
+      }
+      radio.dispatchEvent(new Event("change", { bubbles: true }));
+    }
+  });
+
+  // Choosing 不合格 with the mouse: ask for the finding first instead of a failing save.
+  document.addEventListener("change", function (evt) {
+    var t = evt.target;
+    if (t.name === "result" && t.value === "fail" && evt.isTrusted) {
+      var finding = t.form && t.form.querySelector('textarea[name="finding"]');
+      if (finding && !finding.value.trim()) {
+        evt.stopPropagation(); // htmx listens on the form: no request until the finding is there
+        finding.focus();
+      }
+    }
+  }, true);
+
+  // After an item is replaced, keep the keyboard on it (or on the field that needs attention).
+  document.addEventListener("htmx:afterSettle", function (evt) {
+    var el = evt.detail.target;
+    if (!el || !el.id || el.id !== current) {
+      el = current && document.getElementById(current);
+    }
+    if (!el || !el.classList || !el.classList.contains("item")) return;
+    if (document.activeElement && document.activeElement !== document.body && !el.contains(document.activeElement)) return;
+    var bad = el.querySelector(".has-error textarea, .has-error input");
+    (bad || el).focus({ preventScroll: true });
+  });
+})();

@@ -5,3 +5,7 @@ from flask import Blueprint
 bp = Blueprint("draw", __name__, url_prefix="/draw", cli_group="draw")
 
 from . import commands, views  # noqa: E402,F401  (routes and commands register on bp)
+
+from ..nav import register as _nav  # noqa: E402
+
+_nav("双随机抽取", "draw.index", ["admin"], "按计划抽取检查对象和执法人员，生成检查任务")

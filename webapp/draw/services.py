@@ -85,14 +85,15 @@ def _lookback_ids(plan, area):
     return sorted({iid for iid, day in rows if day.year in years})
 
 
-def _last_pairs(area):
+def _last_pairs(area, before=None):
     """{institution id: sorted inspector ids} of the last team that checked (else was drawn for) it."""
     from ..inspection.models import Visit, VisitInspector
 
     pairs = {}
     # earlier confirmed draws first, visits after: a real visit overrides a drawn team
     rows = (TaskInspector.select(Task.institution, Task.id, TaskInspector.inspector).join(Task).join(Draw)
-            .where(Draw.confirmed == True, Task.area.in_(area.subtree().select(Area.id)))  # noqa: E712
+            .where(Draw.confirmed == True, Task.area.in_(area.subtree().select(Area.id)),  # noqa: E712
+                   Draw.id < (before or 2**62))
             .order_by(Task.id).tuples())
     for source in (rows, (VisitInspector.select(Visit.institution, Visit.id, VisitInspector.inspector).join(Visit)
                           .where(Visit.area.in_(area.subtree().select(Area.id)))
@@ -109,7 +110,7 @@ def _last_pairs(area):
     return pairs
 
 
-def gather(plan, area):
+def gather(plan, area, before=None):
     """Read everything a draw depends on, as plain JSON-able data."""
     candidates = [list(r) for r in candidates_query(plan, area)]
     areas = {str(a_id): path for a_id, path in area.subtree().select(Area.id, Area.path).tuples()}
@@ -121,7 +122,7 @@ def gather(plan, area):
                        .where(Recusal.inspector.in_(ids or [0])).tuples()])
     return {"plan": plan.id, "version": plan.version, "area": area.code, "areas": areas, "candidates": candidates,
             "lookback": _lookback_ids(plan, area), "inspectors": inspectors, "recusals": recusals,
-            "last_pairs": _last_pairs(area), "team": int(current_app.config.get("DRAW_TEAM_SIZE", 2))}
+            "last_pairs": _last_pairs(area, before), "team": int(current_app.config.get("DRAW_TEAM_SIZE", 2))}
 
 
 def _canonical(data):
@@ -434,7 +435,7 @@ def register_changed(draw):
     plan = plan_for(draw.plan_id, draw.plan_version)
     if plan is None:
         return None
-    return inputs_hash(gather(plan, draw.area)) != draw.register_hash
+    return inputs_hash(gather(plan, draw.area, before=draw.id)) != draw.register_hash
 
 
 # ------------------------------------------------------------------------------------------------

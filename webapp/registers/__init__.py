@@ -5,3 +5,8 @@ from flask import Blueprint
 bp = Blueprint("registers", __name__, url_prefix="/registers", cli_group="registry")
 
 from . import views  # noqa: E402,F401  (routes and commands register on bp)
+
+from ..nav import register as _nav  # noqa: E402
+
+_nav("检查对象名录库", "registers.institutions", ["admin", "reviewer", "inspector"], "检查对象的查询、维护与 Excel 导入导出")
+_nav("执法人员名录库", "registers.inspectors", ["admin", "reviewer", "inspector"], "执法检查人员与回避申报")

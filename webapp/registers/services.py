@@ -3,11 +3,9 @@ Excel import alike), version-checked saves, Excel template/import/export, 回避
 Every change writes its audit entry in the same transaction."""
 import datetime
 import io
-import os
 import re
 from dataclasses import dataclass, field
 
-from flask import current_app
 from peewee import fn
 
 from ..audit import trail
@@ -49,20 +47,11 @@ class Conflict(Exception):
 # The vocabulary (register kinds and services) comes from the plans' shared file
 # ------------------------------------------------------------------------------------------------
 
-_catalog_cache = {}
-
-
 def catalog():
-    """The plans catalog from FORMS_DIR, re-read only when a file there changed."""
-    from ..plans.loader import load_plans
+    """The plans catalog (the plans feature reloads it when a file in forms/ changes)."""
+    from ..plans.catalog import catalog as plans_catalog
 
-    folder = current_app.config["FORMS_DIR"]
-    stamp = tuple(sorted((n, os.stat(os.path.join(folder, n)).st_mtime_ns) for n in os.listdir(folder) if n.endswith(".toml")))
-    cached = _catalog_cache.get(folder)
-    if cached is None or cached[0] != stamp:
-        cached = (stamp, load_plans(folder))
-        _catalog_cache[folder] = cached
-    return cached[1]
+    return plans_catalog()
 
 
 def kind_names():
@@ -223,6 +212,12 @@ def lists_for(ids):
         out[iid][0].append(k)
     for iid, s in InstitutionService.select(InstitutionService.institution, InstitutionService.service).where(InstitutionService.institution.in_(ids)).order_by(InstitutionService.service).tuples():
         out[iid][1].append(s)
+    # shown in the vocabulary's order (医院 before 内设医美科室), as the plans list them
+    korder = {k: n for n, k in enumerate(catalog().kinds)}
+    sorder = {k: n for n, k in enumerate(catalog().services)}
+    for kinds, services in out.values():
+        kinds.sort(key=lambda k: korder.get(k, len(korder)))
+        services.sort(key=lambda k: sorder.get(k, len(sorder)))
     return out
 
 
@@ -393,7 +388,7 @@ def import_institutions(fileobj, actor=None, user=None):
             _set_lists(inst, clean["kinds"], clean["services"])
             updated.append(clean["credit_code"])
         result.created, result.updated = len(created), len(updated)
-        trail.record(actor, "institution.import", "institution", "import",
+        trail.record(actor, "institution.import", "register", "institutions",
                      after={"created": created, "updated": updated, "unchanged": result.unchanged})
     return result
 

@@ -9,7 +9,7 @@ from .figures import TOTAL, Period, figures
 
 # Column widths in em at the print size (9pt): narrow for vertical count headers.
 ROW_HEADER_EM = 7.0
-VERTICAL_EM = 2.0
+VERTICAL_EM = 1.5
 WIDE_EM = 5.0
 # A4 landscape holds about this many em across at 9pt (277 mm / 3.175 mm); wider goes to A3.
 A4_LANDSCAPE_EM = 86.0
@@ -139,3 +139,24 @@ def display(value):
     if isinstance(value, Decimal):
         return format(value, "f")
     return str(value)
+
+
+def compare(plan, summary, area, period=Period()):
+    """Roll-up: the 合计 figures of each area directly below, side by side, and the area's own.
+
+    A city sees its districts, a province its cities (domain.md: each level rolls the figures up).
+    """
+    from ..org.models import Area
+
+    children = list(Area.select().where(Area.parent == area).order_by(Area.code))
+    if not children or summary.layout != "table":
+        return None
+    cols = summary.columns
+    header = table_header(summary)
+    header[0][0] = dict(header[0][0], text="地区")
+    rows = []
+    for a in children + [area]:
+        data = figures(plan, summary, a, period)[TOTAL]
+        rows.append({"key": TOTAL, "area": a.code, "label": a.name if a is not area else f"{a.name}合计",
+                     "total": a is area, "cells": [{"col": c.key, "value": data[c.key]} for c in cols]})
+    return {"key": summary.key, "title": summary.title, "header": header, "rows": rows}

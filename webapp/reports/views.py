@@ -1,2 +1,232 @@
-"""Routes of this feature (load → check → act → render)."""
-from . import bp  # noqa: F401
+"""Routes of the 汇总表 (load → check → act → render) and the `flask --app webapp report …` commands."""
+import datetime
+
+import click
+from flask import Response, abort, flash, g, request, url_for
+from flask.cli import with_appcontext
+
+from .. import htmx
+from ..db import db
+from ..org.models import Area
+from ..scope import can_see_area
+from ..security import require
+from . import bp, export, tables, workflow
+from . import plans as plan_store
+from .figures import TOTAL, Period, units_behind
+from .models import SummaryReport, SummaryStatus
+
+
+# ---- loading request parameters --------------------------------------------------------------
+
+
+def _date(name, errors):
+    raw = (request.values.get(name) or "").strip()
+    if not raw:
+        return None
+    try:
+        return datetime.date.fromisoformat(raw)
+    except ValueError:
+        errors[name] = "日期格式应为 2025-06-30"
+        return None
+
+
+def _selection():
+    """plan, area, period and field errors from the query string (defaults: first plan, own area)."""
+    errors = {}
+    plans = plan_store.plans_with_summaries()
+    plan = plan_store.current(request.values.get("plan") or "") or (plans[0] if plans else None)
+    if request.values.get("plan") and plan is not None and plan.id != request.values.get("plan"):
+        errors["plan"] = "没有这个计划"
+    code = (request.values.get("area") or "").strip()
+    area = Area.get_or_none(Area.code == code) if code else g.user.area
+    if area is None:
+        errors["area"] = "没有这个地区"
+        area = g.user.area
+    require(can_see_area(g.user, area))
+    period = Period(_date("start", errors), _date("end", errors))
+    if period.start and period.end and period.start > period.end:
+        errors["end"] = "结束日期不能早于开始日期"
+    return plan, area, period, errors
+
+
+def _areas(user):
+    return list(Area.select().where(Area.path.startswith(user.area.path)).order_by(Area.path))
+
+
+def _query(plan, area, period, **extra):
+    args = {"plan": plan.id, "area": area.code}
+    if period.start:
+        args["start"] = period.start.isoformat()
+    if period.end:
+        args["end"] = period.end.isoformat()
+    args.update(extra)
+    return args
+
+
+def _latest(plan, area):
+    return list(SummaryReport.select().where((SummaryReport.plan_id == plan.id) & (SummaryReport.area == area))
+                .order_by(SummaryReport.number.desc()).limit(10))
+
+
+# ---- pages -----------------------------------------------------------------------------------
+
+
+@bp.get("/")
+def index():
+    """The summary tables of a plan for an area and period, with the roll-up and the approval."""
+    plan, area, period, errors = _selection()
+    ctx = dict(plans=plan_store.plans_with_summaries(), areas=_areas(g.user), plan=plan, area=area, period=period,
+               errors=errors, args=request.values)
+    if plan is not None:
+        ctx.update(tables=tables.build_all(plan, area, period),
+                   compares=[c for c in (tables.compare(plan, s, area, period) for s in plan.summaries) if c],
+                   query=_query(plan, area, period), reports=_latest(plan, area),
+                   can_prepare=workflow.can_prepare(g.user, area), unit_name=workflow.unit_name(area))
+    return htmx.render("reports/page.html", "reports/_tables.html", **ctx)
+
+
+@bp.get("/units")
+def units():
+    """The units behind one number of a table."""
+    plan, area, period, errors = _selection()
+    require(plan is not None and not errors)
+    summary = next((s for s in plan.summaries if s.key == request.args.get("table")), None)
+    row, col = request.args.get("row", ""), request.args.get("col", "")
+    if summary is None or col not in {c.key for c in summary.columns}:
+        abort(404)
+    rows = {m.key for m in summary.measures} if summary.layout == "matrix" else set(summary.rows) | {TOTAL}
+    if row not in rows:
+        abort(404)
+    found = list(units_behind(plan, summary, area, row, col, period))
+    label = summary.column(col).label
+    row_label = next((m.label for m in summary.measures if m.key == row), None) or (
+        summary.total_row or "合计" if row == TOTAL else plan.category(row).name)
+    return htmx.render("reports/units.html", "reports/_units.html", plan=plan, summary=summary, area=area,
+                       units=found, label=label, row_label=row_label, back=url_for(".index", **_query(plan, area, period)))
+
+
+def _send(data, kind, name):
+    mime = "application/pdf" if kind == "pdf" else "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    resp = Response(data, mimetype=mime)
+    resp.headers["Content-Disposition"] = f"attachment; filename*=UTF-8''{_quote(name)}.{kind}"
+    return resp
+
+
+def _quote(text):
+    from urllib.parse import quote
+
+    return quote(text)
+
+
+@bp.get("/export.<kind>")
+def export_live(kind):
+    """PDF or workbook of the live figures (not yet submitted: no names in the footer)."""
+    require(kind in ("pdf", "xlsx"))
+    plan, area, period, errors = _selection()
+    require(plan is not None and not errors)
+    info = export.meta(area.name, workflow.unit_name(area), period, status="（未报送，仅供核对）")
+    data = (export.pdf if kind == "pdf" else export.workbook)(tables.build_all(plan, area, period), info)
+    return _send(data, kind, f"{plan.id}-{area.code}")
+
+
+@bp.post("/submit")
+def submit():
+    """填表人 submits the area's summary: the figures are frozen as a new version."""
+    plan, area, period, errors = _selection()
+    require(plan is not None and not errors and workflow.can_prepare(g.user, area))
+    try:
+        report = workflow.submit(g.user, plan, area, period, request.form.get("phone", ""))
+    except workflow.SummaryError as exc:
+        abort(exc.code, exc.message)
+    flash(f"已提交第 {report.number} 版汇总表，等待审核。", "success")
+    return htmx.redirect(url_for(".snapshot", report_id=report.id))
+
+
+def _report(report_id):
+    report = SummaryReport.get_or_none(SummaryReport.id == report_id)
+    if report is None:
+        abort(404)
+    require(can_see_area(g.user, report.area))
+    return report
+
+
+@bp.get("/summary/<int:report_id>")
+def snapshot(report_id):
+    """A submitted summary: the frozen figures, who signed, and the buttons the user may press."""
+    report = _report(report_id)
+    return htmx.render("reports/snapshot.html", "reports/_approval.html", report=report, tables=workflow.tables_of(report),
+                       sig=workflow.signatures(report), can=lambda verb: workflow.allowed(g.user, report, verb),
+                       plan=plan_store.current(report.plan_id), error=None)
+
+
+@bp.get("/summary/<int:report_id>.<kind>")
+def snapshot_file(report_id, kind):
+    """The printed form of a submitted summary, with the names and dates of who signed it."""
+    require(kind in ("pdf", "xlsx"))
+    report = _report(report_id)
+    period = Period(report.period_start, report.period_end)
+    status = "" if report.status == SummaryStatus.APPROVED else f"（{SummaryStatus(report.status).label}）"
+    info = export.meta(report.area.name, report.unit_name, period, workflow.signatures(report), status)
+    data = (export.pdf if kind == "pdf" else export.workbook)(workflow.tables_of(report), info)
+    return _send(data, kind, f"{report.plan_id}-{report.area.code}-v{report.number}")
+
+
+@bp.post("/summary/<int:report_id>/<verb>")
+def decide(report_id, verb):
+    """审核人 / 单位负责人: approve or return a submitted summary."""
+    report = _report(report_id)
+    require(verb in ("review", "approve", "return"))
+    try:
+        if verb == "return":
+            report = workflow.return_(g.user, report, request.form.get("reason", ""))
+        else:
+            report = getattr(workflow, verb)(g.user, report)
+    except workflow.SummaryError as exc:
+        if exc.code == 400:  # a missing reason: shown beside the field, the form kept
+            return htmx.render("reports/snapshot.html", "reports/_approval.html", report=report,
+                               tables=workflow.tables_of(report), sig=workflow.signatures(report),
+                               can=lambda v: workflow.allowed(g.user, report, v), plan=plan_store.current(report.plan_id),
+                               error=exc.message), 400
+        abort(exc.code, exc.message)
+    flash(f"汇总表第 {report.number} 版：{SummaryStatus(report.status).label}。", "success")
+    return htmx.redirect(url_for(".snapshot", report_id=report.id))
+
+
+# ---- commands --------------------------------------------------------------------------------
+
+
+def _cli_selection(plan_id, area_code):
+    plan = plan_store.current(plan_id)
+    if plan is None or not plan.summaries:
+        raise click.ClickException(f"没有带汇总表的计划“{plan_id}”")
+    if area_code:
+        area = Area.get_or_none(Area.code == area_code)
+        if area is None:
+            raise click.ClickException(f"没有地区代码“{area_code}”")
+    else:
+        area = Area.select().order_by(Area.level, Area.code).first()
+        if area is None:
+            raise click.ClickException("数据库中还没有地区")
+    return plan, area
+
+
+def _export_command(kind):
+    @click.option("--plan", "plan_id", required=True, help="计划编号，如 2025-xj-yiliao")
+    @click.option("--area", "area_code", default="", help="地区代码；省略时为数据库中最高一级地区")
+    @click.option("--out", "out", required=True, type=click.Path(dir_okay=False, writable=True))
+    @with_appcontext
+    def command(plan_id, area_code, out):
+        with db.connection_context():
+            plan, area = _cli_selection(plan_id, area_code)
+            info = export.meta(area.name, workflow.unit_name(area))
+            data = (export.pdf if kind == "pdf" else export.workbook)(tables.build_all(plan, area), info)
+        with open(out, "wb") as fh:
+            fh.write(data)
+        click.echo(f"已导出 {plan.id}（{area.name}，汇总表 {len(plan.summaries)} 张）到 {out}")
+
+    command.__doc__ = f"Export every summary table of a plan for an area as one {kind.upper()} file."
+    return command
+
+
+bp.cli.command("xlsx")(_export_command("xlsx"))
+bp.cli.command("pdf")(_export_command("pdf"))

@@ -413,6 +413,11 @@ def add_follow_up(user, opinion, values, evidence=None):
     return fu
 
 
+def my_inspector(user):
+    """The signed-in user's 执法人员 register entry (pre-selected as 复查 inspector), if any."""
+    return Inspector.get_or_none(Inspector.user == user)
+
+
 def latest_follow_up(opinion):
     return opinion.followups.order_by(FollowUp.date.desc(), FollowUp.id.desc()).first()
 

@@ -52,7 +52,7 @@ def world(app, org):
             # wrong credit code (check character)
             [6, "甲区人民医院", wrong(w.hospital.credit_code), "", "医院", "市级", "", ""],
         ]
-        yield w
+    return w  # no app context stays pushed: requests in the test would share its `g`
 
 
 def counts():

@@ -455,3 +455,8 @@ def result_context(batch):
     plan = catalog().get(batch.plan_id)
     draw = batch.draw
     return {"plan": plan, "draw": draw, "rows": draw_services.draw_rows(draw, plan) if draw else []}
+
+
+def areas_within(area):
+    """Areas a unit created during the import may belong to: the import's area and below."""
+    return list(area.subtree().order_by(Area.path))

@@ -91,12 +91,10 @@
   }, true);
 
   // After an item is replaced, keep the keyboard on it (or on the field that needs attention).
-  document.addEventListener("htmx:afterSettle", function (evt) {
-    var el = evt.detail.target;
-    if (!el || !el.id || el.id !== current) {
-      el = current && document.getElementById(current);
-    }
-    if (!el || !el.classList || !el.classList.contains("item")) return;
+  // (htmx itself refocuses an element with the same id as the one focused before the swap.)
+  document.addEventListener("htmx:afterSettle", function () {
+    var el = current && document.getElementById(current);
+    if (!el) return;
     if (document.activeElement && document.activeElement !== document.body && !el.contains(document.activeElement)) return;
     var bad = el.querySelector(".has-error textarea, .has-error input");
     (bad || el).focus({ preventScroll: true });

@@ -57,7 +57,7 @@ def verify(draw_id):
     if ok:
         click.echo("抽取结果一致")
         if changed:
-            click.echo("（提示：当前名录库已与抽取时不同，复核使用的是抽取时保存的快照）")
+            click.echo("（提示：名录库、执法人员或最近的检查组合已与抽取时不同；复核使用的是抽取时保存的快照）")
         return
     for line in lines:
         click.echo(line)

@@ -112,3 +112,15 @@ def test_deadlines_in_the_usual_spellings(text, iso):
 def test_mapping_is_suggested_from_the_header_words():
     assert matching.suggest(HEADER) == {"name": "单位名称", "credit_code": "统一社会信用代码", "address": "单位地址",
                                         "category": "单位类别", "tier": "抽查层级", "inspectors": "执法人员", "deadline": "完成时限"}
+
+
+def test_the_shipped_example_files_hold_the_same_list():
+    import pathlib
+
+    folder = pathlib.Path(__file__).parent / "data" / "tasklist"
+    x = read_table((folder / "示例任务清单-新市区.xlsx").read_bytes(), "示例任务清单-新市区.xlsx")
+    c = read_table((folder / "示例任务清单-新市区-GBK.csv").read_bytes(), "示例任务清单-新市区-GBK.csv")
+    assert x.headers == c.headers and x.signature == c.signature
+    assert [r[:7] for _, r in x.rows] == [r[:7] for _, r in c.rows] and len(x.rows) == 9
+    assert x.header_row == 3 and "医疗机构国家随机监督抽查任务清单(新市区)" in x.title
+    assert [t for _, t in x.skipped] == [t for _, t in c.skipped] == ["注:执法人员一栏为空的,由各区自行随机分配。"]

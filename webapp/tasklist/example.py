@@ -25,6 +25,13 @@ def _unit_rows(plan, area, n):
     return out[::step][:n]
 
 
+def best_plan(plans, area):
+    """The plan with the most units of the area in its categories (the most telling example)."""
+    counts = [(len(_unit_rows(p, area, 10**6)), -n, p) for n, p in enumerate(plans)]
+    best = max(counts, key=lambda c: c[:2], default=None)
+    return best[2] if best and best[0] else None
+
+
 def rows(plan, area, problems=True, n=7):
     """The list's rows: by credit code, one by (spaced, half-width-bracketed) name only, some with
     inspectors named by name or 执法证号, the rest left to the system; with `problems`, also a
@@ -58,6 +65,6 @@ def rows(plan, area, problems=True, n=7):
 def workbook(plan, area, problems=True):
     """The list as an .xlsx: a merged title and an issuing line above the header, a note below."""
     sheet = Sheet(title="任务清单", header=[[HeaderCell(h) for h in HEADER]], rows=rows(plan, area, problems),
-                  headings=[f"{plan.year}年{plan.title.replace('计划表', '')}任务清单（{area.name}）", "下发单位：乌鲁木齐市卫生健康委员会　　来源：市执法平台双随机名单"],
+                  headings=[f"{plan.title.replace('计划表', '').replace('工作', '')}任务清单（{area.name}）", "下发单位：乌鲁木齐市卫生健康委员会　　来源：市执法平台双随机名单"],
                   footer=["注：执法人员一栏为空的，由各区自行随机分配。"], widths=[6, 36, 22, 30, 18, 12, 24, 12])
     return build_workbook([sheet])

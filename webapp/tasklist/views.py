@@ -55,8 +55,7 @@ def example_file():
     """示例文件: a list made from the chosen area's register (with two rows to resolve)."""
     area = Area.get_or_none(Area.id == request.args.get("area", type=int)) or abort(404)
     require(can_see_area(g.user, area))
-    plan = next(iter(services.import_plans()), None) or abort(404)
-    plan = services.catalog().get(request.args.get("plan", "")) or plan
+    plan = services.catalog().get(request.args.get("plan", "")) or example.best_plan(services.import_plans(), area) or abort(404)
     return Response(example.workbook(plan, area), mimetype=XLSX,
                     headers={"Content-Disposition": "attachment; filename*=UTF-8''%E7%A4%BA%E4%BE%8B%E4%BB%BB%E5%8A%A1%E6%B8%85%E5%8D%95.xlsx"})
 

@@ -213,6 +213,16 @@ def dom_id(item_key):
     return "item-" + re.sub(r"[^A-Za-z0-9_-]", "-", item_key)
 
 
+def _answer_rows(record_id, item_key=None):
+    """Answers as light rows (named tuples: a 70-item page builds no model objects)."""
+    query = (Answer.select(Answer.item_key, Answer.result, Answer.note, Answer.finding, Answer.version,
+                           Answer.answered_at, User.name.alias("answered_by_name"))
+             .join(User, on=(Answer.answered_by == User.id)).where(Answer.record == record_id))
+    if item_key is not None:
+        query = query.where(Answer.item_key == item_key)
+    return query.namedtuples()
+
+
 @dataclass
 class SectionView:
     key: str
@@ -245,7 +255,7 @@ class Checklist:
     @classmethod
     def load(cls, record):
         plan = plan_of(record)
-        answers = {a.item_key: a for a in Answer.select(Answer, User).join(User).where(Answer.record == record.id)}
+        answers = {a.item_key: a for a in _answer_rows(record.id)}
         evidence = {}
         for e in Evidence.select().where(Evidence.record == record.id).order_by(Evidence.id):
             evidence.setdefault(e.item_key, []).append(e)
@@ -264,6 +274,16 @@ class Checklist:
         failed = [i for s in sections for i in s.items if i.key in answers and answers[i.key].result == Result.FAIL]
         handling = Handling.get_or_none(Handling.record == record.id)
         return cls(record, plan, sections, answers, evidence, suggest, handling, failed)
+
+    def refresh(self, item_key):
+        """Re-read one answer after a save (cheaper than loading the whole checklist again)."""
+        row = next(iter(_answer_rows(self.record.id, item_key)), None)
+        if row is not None:
+            self.answers[item_key] = row
+        for s in self.sections:
+            s.answered = sum(1 for i in s.items if i.key in self.answers)
+        self.failed = [i for s in self.sections for i in s.items
+                       if i.key in self.answers and self.answers[i.key].result == Result.FAIL]
 
     def section(self, key):
         return next((s for s in self.sections if s.key == key), None)

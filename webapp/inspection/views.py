@@ -118,6 +118,7 @@ def _own_inspector_ids():
 
 def _page_context(record, cl):
     return dict(record=record, cl=cl, editable=workflow.can_edit(g.user, record), services=services,
+                rec_url=url_for("inspection.record", record_id=record.id),
                 Result=Result, dom_id=services.dom_id, inspectors=_visit_inspectors(record))
 
 
@@ -168,7 +169,7 @@ def answer(record_id, item_key):
         return _item_response(record, cl, it, 422, form=request.form, errors=e.errors)
     except Conflict as c:
         return _item_response(record, cl, it, 409, form=request.form, theirs=c.theirs or "gone")
-    cl = Checklist.load(Record.get_by_id(record.id))
+    cl.refresh(item_key)
     if not htmx.is_partial():
         return redirect(url_for(".section", record_id=record.id, section_key=cl.section_of(item_key).key)
                         + "#" + services.dom_id(item_key), 303)

@@ -175,3 +175,21 @@ def test_discarding_a_pending_import(app, browser, world):
     batch = ImportBatch.get()
     resp = b.post(f"/tasklist/{batch.id}/discard")
     assert resp.status_code == 303 and ImportBatch.select().count() == 0
+
+
+def test_a_stored_file_gone_missing_is_explained_not_a_server_error(app, browser, world):
+    import os
+
+    b = browser("admin")
+    post_file(b, xlsx_bytes(world.rows), "x.xlsx", world.org.d1)
+    batch = ImportBatch.get()
+    b.post(f"/tasklist/{batch.id}/mapping", data=MAPPING)
+    with app.app_context():
+        from webapp.tasklist import services
+
+        os.remove(services.file_path(batch.file_hash))
+    for resp in (b.get(f"/tasklist/{batch.id}"), b.get(f"/tasklist/{batch.id}/mapping"), b.post(f"/tasklist/{batch.id}/confirm"),
+                 b.post(f"/tasklist/{batch.id}/rows/7", data={"action": "skip"})):
+        assert resp.status_code == 303 and resp.headers["Location"].endswith("/tasklist/")
+    assert "已不在服务器上" in b.get("/tasklist/").get_data(as_text=True)
+    assert Draw.select().count() == 0

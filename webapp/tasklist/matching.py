@@ -9,7 +9,6 @@ import unicodedata
 from dataclasses import dataclass, field
 
 from ..registers import creditcode
-from .reading import header_text
 
 # (field, label, header words that suggest it) — the order is the order on the mapping screen.
 FIELDS = [

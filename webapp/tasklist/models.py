@@ -2,7 +2,7 @@
 import datetime
 import json
 
-from peewee import CharField, DateTimeField, ForeignKeyField, IntegerField, TextField
+from peewee import CharField, DateTimeField, ForeignKeyField, TextField
 
 from ..db import BaseModel
 from ..draw.models import Draw

@@ -93,8 +93,15 @@ def _store(data):
 
 
 def table_of(batch):
-    with open(file_path(batch.file_hash), "rb") as fh:
-        return read_table(fh.read(), batch.file_name)
+    try:
+        with open(file_path(batch.file_hash), "rb") as fh:
+            data = fh.read()
+    except FileNotFoundError as e:
+        raise Invalid({"file": f"清单文件《{batch.file_name}》已不在服务器上（instance/uploads），请放弃本次导入后重新上传"}) from e
+    try:
+        return read_table(data, batch.file_name)
+    except ReadError as e:
+        raise Invalid({"file": str(e)}) from e
 
 
 def plan_of(batch):
@@ -371,6 +378,8 @@ def resolve(batch, number, form, user):
 def confirm(batch, user):
     """Write the draw, its tasks and inspectors in one transaction, or nothing (raise Invalid)."""
     if batch.done:
+        if batch.draw is None:
+            raise Invalid({"confirm": "该清单已导入过，其抽取记录已不存在"})
         raise AlreadyImported(batch.draw)
     if not batch.mapping:
         raise Invalid({"confirm": "请先完成列对应"})

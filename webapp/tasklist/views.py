@@ -75,9 +75,13 @@ def mapping(batch_id):
             return htmx.redirect(url_for("tasklist.batch", batch_id=batch.id))
         except services.Invalid as e:
             errors = e.errors
-    ctx = services.mapping_context(batch, form)
+    try:
+        ctx = services.mapping_context(batch, form)
+        preview = services.mapped_preview(batch, ctx["current"])
+    except services.Invalid as e:
+        return _unusable(batch, e)
     return render_template("tasklist/mapping.html", batch=batch, errors=errors, labels=FIELD_LABELS,
-                           preview=services.mapped_preview(batch, ctx["current"]), **ctx), 422 if errors else 200
+                           preview=preview, **ctx), 422 if errors else 200
 
 
 @bp.route("/<int:batch_id>/mapping/preview", methods=["POST"])
@@ -85,11 +89,27 @@ def mapping(batch_id):
 def mapping_preview(batch_id):
     """The first rows as the chosen mapping reads them (htmx, on every change)."""
     batch = _batch(batch_id)
-    return render_template("tasklist/_mapping_preview.html", labels=FIELD_LABELS, fields=services.matching.FIELDS,
-                           preview=services.mapped_preview(batch, request.form))
+    try:
+        preview = services.mapped_preview(batch, request.form)
+    except services.Invalid as e:
+        return _unusable(batch, e)
+    return render_template("tasklist/_mapping_preview.html", labels=FIELD_LABELS, fields=services.matching.FIELDS, preview=preview)
+
+
+def _unusable(batch, e):
+    """The stored file or the plan is gone: say why on the upload page instead of failing."""
+    flash(f"导入第 {batch.id} 号无法继续：{'；'.join(e.errors.values())}", "error")
+    return htmx.redirect(url_for("tasklist.index"))
 
 
 def _page(batch, status=200, **extra):
+    try:
+        return _render_page(batch, status, **extra)
+    except services.Invalid as e:
+        return _unusable(batch, e)
+
+
+def _render_page(batch, status=200, **extra):
     if batch.done:
         return htmx.render("tasklist/batch.html", "tasklist/_result.html", batch=batch, **services.result_context(batch), **extra), status
     if not batch.mapping:

@@ -180,3 +180,19 @@ def test_cli_pdf(app, org, rec, runner, tmp_path):
     assert pdf_pages(out.read_bytes(), tmp_path) == 2 and op.number in pdf_text(out.read_bytes(), tmp_path).replace(" ", "")
     bad = runner.invoke(args=["opinion", "pdf", "9999", "--out", str(out)])
     assert bad.exit_code != 0 and "找不到" in bad.output
+
+
+def test_demo_has_voided_reprinted_overdue(app):
+    from webapp import demo
+
+    with app.app_context():
+        summary = demo.load()
+    assert summary["卫生监督意见书"] >= 5
+    assert Opinion.select().where(Opinion.status == OpinionStatus.VOIDED).count() == 1
+    assert Opinion.select().where(Opinion.print_count > 1).exists()
+    from webapp.org.models import User
+    from webapp.scope import visible
+
+    reviewer = User.get(User.username == "ts_shr")
+    assert services.overdue(visible(Opinion.select(), Opinion.area, reviewer)).count() >= 1
+    assert Opinion.get(Opinion.replaces.is_null(False)).status == OpinionStatus.ISSUED

@@ -214,8 +214,8 @@ def _retarget_deadline(body, old, new):
     return body
 
 
-def create_draft(user, record, values, replaces=None):
-    clean, errors = validate(values)
+def create_draft(user, record, values, replaces=None, today=None):
+    clean, errors = validate(values, today)
     if errors:
         raise DocumentError(next(iter(errors.values())), 400, next(iter(errors)))
     with db.atomic():

@@ -71,7 +71,9 @@ def index():
     q = _opinions().order_by(Opinion.id.desc())
     rows = records = None
     if tab == "pending":
-        records = list(services.pending_records(visible(Record.select(), Record.area, g.user)).limit(500))
+        # only the records this user may write the 意见书 for (their own inspections, or as reviewer)
+        records = [r for r in services.pending_records(visible(Record.select(), Record.area, g.user)).limit(300)
+                   if services.can_compose(g.user, r)]
     elif tab == "overdue":
         rows = list(services.overdue(_opinions()))
     else:

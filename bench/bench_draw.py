@@ -79,8 +79,10 @@ def run():
         plan = catalog().get(PLAN)
         kinds = sorted({k for c in plan.categories for k in c.kinds})
         marks = ", ".join(["%s" if db.obj.__class__.__name__.startswith("Psycopg") else "?"] * len(kinds))
+        # the cheapest form of the same selection: no categorising, no folding, no Python rows
         floor_sql = ("SELECT i.id, i.area_id, k.kind FROM institution i JOIN institution_kind k ON k.institution_id = i.id "
-                     f"JOIN area a ON a.id = i.area_id WHERE a.path LIKE {marks[0]} AND i.status = {marks[0]} AND k.kind IN ({marks}) ORDER BY i.id")
+                     f"WHERE i.area_id IN (SELECT id FROM area WHERE path LIKE {marks[0]}) AND i.status = {marks[0]} "
+                     f"AND k.kind IN ({marks}) ORDER BY i.id")
 
         def floor():
             return db.execute_sql(floor_sql, [city.path + "%", "在业", *kinds]).fetchall()

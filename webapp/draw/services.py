@@ -61,13 +61,29 @@ def _kind_case(plan):
 
 
 def candidates_query(plan, area):
-    """(institution id, area id, category position) of the units the plan draws from, by id."""
+    """(institution id, area id, category position) rows of the units the plan draws from, by
+    id; a unit with several kinds appears once per kind (folded by `candidates`)."""
     case, kinds = _kind_case(plan)
-    return (Institution.select(Institution.id, Institution.area, fn.MIN(case))
+    return (Institution.select(Institution.id, Institution.area, case)
             .join(InstitutionKind, on=(InstitutionKind.institution == Institution.id))
             .where(Institution.area.in_(area.subtree().select(Area.id)), Institution.status == ACTIVE,
                    InstitutionKind.kind.in_(kinds))
-            .group_by(Institution.id, Institution.area).order_by(Institution.id).tuples())
+            .order_by(Institution.id))
+
+
+def candidates(plan, area):
+    """[[id, area id, category position]]: one row per unit, its first category in plan order."""
+    out = []
+    last = None
+    # the raw cursor: 100,000 rows through peewee's row wrappers would cost more than the query
+    for iid, area_id, pos in db.execute_sql(*candidates_query(plan, area).sql()).fetchall():
+        if iid == last:
+            if pos < out[-1][2]:
+                out[-1][2] = pos
+            continue
+        out.append([iid, area_id, pos])
+        last = iid
+    return out
 
 
 def _lookback_ids(plan, area):
@@ -112,7 +128,7 @@ def _last_pairs(area, before=None):
 
 def gather(plan, area, before=None):
     """Read everything a draw depends on, as plain JSON-able data."""
-    candidates = [list(r) for r in candidates_query(plan, area)]
+    units = candidates(plan, area)
     areas = {str(a_id): path for a_id, path in area.subtree().select(Area.id, Area.path).tuples()}
     inspectors = [list(r) for r in (Inspector.select(Inspector.id, Unit.area).join(Unit)
                                     .where(Inspector.active == True, Unit.area.in_(area.subtree().select(Area.id)))  # noqa: E712
@@ -120,7 +136,7 @@ def gather(plan, area, before=None):
     ids = [i for i, _ in inspectors]
     recusals = sorted([list(r) for r in Recusal.select(Recusal.inspector, Recusal.institution)
                        .where(Recusal.inspector.in_(ids or [0])).tuples()])
-    return {"plan": plan.id, "version": plan.version, "area": area.code, "areas": areas, "candidates": candidates,
+    return {"plan": plan.id, "version": plan.version, "area": area.code, "areas": areas, "candidates": units,
             "lookback": _lookback_ids(plan, area), "inspectors": inspectors, "recusals": recusals,
             "last_pairs": _last_pairs(area, before), "team": int(current_app.config.get("DRAW_TEAM_SIZE", 2))}
 
@@ -172,7 +188,9 @@ def sample_units(plan, inputs, seed):
     taken = {}  # (tier, pool categories) -> set of drawn ids
     out = []
     for rule in rules:
-        pool = sorted(i for c in rule.categories for i in by_cat.get(c, ()))
+        pool = [i for c in rule.categories for i in by_cat.get(c, ())]
+        if len(rule.categories) > 1:
+            pool.sort()  # sorted runs: timsort merges them in linear time
         if rule.remainder_of:
             done = taken.get((rule.remainder_of, tuple(rule.categories)), set())
             pool = [i for i in pool if i not in done]
@@ -221,12 +239,17 @@ def assign_inspectors(units, inputs, seed):
     load = {i: 0 for i, _ in inspectors}
     rng = random.Random(f"{seed}|inspectors")
     out = []
+    everyone = [i for i, _ in inspectors]
+    local_of = {}  # area id -> inspectors whose unit's area contains it
     for tier, cat, iid, area_id, lookback in units:
-        path = areas.get(str(area_id), "")
-        barred = recused.get(iid, set())
-        eligible = [(i, p) for i, p in inspectors if i not in barred]
-        local = [i for i, p in eligible if path.startswith(p)]
-        pool = local if len(local) >= team else [i for i, _ in eligible]
+        local = local_of.get(area_id)
+        if local is None:
+            path = areas.get(str(area_id), "")
+            local = local_of[area_id] = [i for i, p in inspectors if path.startswith(p)]
+        barred = recused.get(iid)
+        if barred:
+            local = [i for i in local if i not in barred]
+        pool = local if len(local) >= team else [i for i in everyone if not barred or i not in barred]
         if len(pool) < team:
             raise DrawError(_short_of_inspectors(iid, team, len(pool)))
         ranked = sorted(pool, key=lambda i: (load[i], rng.random()))
@@ -289,17 +312,30 @@ def run_draw(plan, area, actor, seed=None, witnesses="", note=""):
     return draw
 
 
+def _bulk_insert(model, fields, rows):
+    """executemany on the raw cursor: peewee's per-value SQL building costs more than the
+    inserts themselves for tens of thousands of rows (bench/bench_draw.py)."""
+    if not rows:
+        return
+    ph = db.obj.param
+    sql = (f'INSERT INTO "{model._meta.table_name}" ({", ".join(f.column_name for f in fields)}) '
+           f'VALUES ({", ".join([ph] * len(fields))})')
+    db.cursor().executemany(sql, rows)
+
+
 def _write_tasks(draw, plan, drawn):
-    deadline = _deadline(plan)
+    from ..db import is_postgres
+
+    deadline, now = _deadline(plan), datetime.datetime.now()
+    if not is_postgres():  # SQLite keeps dates as text, in peewee's own format
+        deadline, now = (deadline.isoformat() if deadline else None), str(now)
     fields = [Task.draw, Task.plan_id, Task.plan_version, Task.institution, Task.area, Task.category, Task.tier,
-              Task.lookback, Task.deadline]
-    rows = [(draw.id, plan.id, plan.version, d.institution, d.area, d.category, d.tier, d.lookback, deadline) for d in drawn]
-    for start in range(0, len(rows), 500):
-        Task.insert_many(rows[start:start + 500], fields=fields).execute()
+              Task.lookback, Task.deadline, Task.created_at]
+    _bulk_insert(Task, fields, [(draw.id, plan.id, plan.version, d.institution, d.area, d.category, d.tier, d.lookback,
+                                 deadline, now) for d in drawn])
     ids = {(iid, tier): tid for tid, iid, tier in Task.select(Task.id, Task.institution, Task.tier).where(Task.draw == draw).tuples()}
     links = [(ids[(d.institution, d.tier)], insp, pos) for d in drawn for pos, insp in enumerate(d.inspectors)]
-    for start in range(0, len(links), 500):
-        TaskInspector.insert_many(links[start:start + 500], fields=[TaskInspector.task, TaskInspector.inspector, TaskInspector.position]).execute()
+    _bulk_insert(TaskInspector, [TaskInspector.task, TaskInspector.inspector, TaskInspector.position], links)
 
 
 def confirm(draw, actor):
@@ -384,16 +420,17 @@ def swap(task, old_id, new_id, reason, actor):
 
 def stored_result(draw):
     """The draw's tasks as they were drawn (inspector swaps undone), in draw order."""
-    tasks = list(Task.select().where(Task.draw == draw))
+    tasks = Task.select(Task.id, Task.tier, Task.category, Task.institution, Task.area, Task.lookback).where(Task.draw == draw).tuples()
     teams = {}
     for tid, insp in TaskInspector.select(TaskInspector.task, TaskInspector.inspector).join(Task).where(Task.draw == draw).tuples():
         teams.setdefault(tid, []).append(insp)
-    for s in (InspectorSwap.select().join(Task).where(Task.draw == draw).order_by(InspectorSwap.id.desc())):
-        team = teams.get(s.task_id, [])
-        if s.new_inspector_id in team:
-            team[team.index(s.new_inspector_id)] = s.old_inspector_id
-    return {(t.institution_id, t.tier): Drawn(t.tier, t.category, t.institution_id, t.area_id, t.lookback, tuple(sorted(teams.get(t.id, []))))
-            for t in tasks}
+    for task_id, old, new in (InspectorSwap.select(InspectorSwap.task, InspectorSwap.old_inspector, InspectorSwap.new_inspector)
+                              .join(Task).where(Task.draw == draw).order_by(InspectorSwap.id.desc()).tuples()):
+        team = teams.get(task_id, [])
+        if new in team:
+            team[team.index(new)] = old
+    return {(iid, tier): Drawn(tier, cat, iid, area_id, bool(lookback), tuple(sorted(teams.get(tid, []))))
+            for tid, tier, cat, iid, area_id, lookback in tasks}
 
 
 def verify(draw):

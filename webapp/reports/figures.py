@@ -14,7 +14,7 @@ import datetime
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
-from peewee import SQL, Case, fn
+from peewee import JOIN, Case, fn
 
 from ..db import db
 from ..inspection.models import Answer, Handling, Record, Result, Status, Visit
@@ -163,17 +163,21 @@ def table_figures(plan, summary, area, period=Period()):
     failures = {}
     case, fed = column_case(plan, summary, _versions(plan.id, area, period))
     if case is not None:
-        base = Answer.select().join(Record).where(cond & (Answer.result == Result.FAIL) & Answer.item_key.in_(fed)
-                                                  & Record.category.in_(rows))
-        # GROUP BY ordinal: PostgreSQL does not see two parameterised CASEs as the same expression
-        q = base.select(Record.category, case, fn.COUNT(fn.DISTINCT(Record.institution))).group_by(SQL("1"), SQL("2"))
-        for cat, col, n in _rows_sql(q):
-            if col is not None:
-                failures[cat, col] = int(n)
-        q = base.select(case, fn.COUNT(fn.DISTINCT(Record.institution))).group_by(SQL("1"))
-        for col, n in _rows_sql(q):
-            if col is not None:
-                failures[TOTAL, col] = int(n)
+        # Answers drive the join (CROSS JOIN keeps SQLite from starting at the records' area
+        # index: the failed answers are few). The distinct (category, column, unit) triples are
+        # made once and counted per row and for 合计 (a unit counts once per column).
+        triples = (Answer.select(Record.category.alias("cat"), case.alias("col"), Record.institution.alias("inst"))
+                   .join(Record, JOIN.CROSS)
+                   .where((Answer.record == Record.id) & cond & (Answer.result == Result.FAIL)
+                          & Answer.item_key.in_(fed) & Record.category.in_(rows))
+                   .distinct())
+        sql, params = triples.sql()
+        counted = db.execute_sql(
+            f"WITH t AS MATERIALIZED ({sql}) "
+            "SELECT cat, col, COUNT(*) FROM t WHERE col IS NOT NULL GROUP BY cat, col "
+            "UNION ALL SELECT NULL, col, COUNT(DISTINCT inst) FROM t WHERE col IS NOT NULL GROUP BY col", params).fetchall()
+        for cat, col, n in counted:
+            failures[TOTAL if cat is None else cat, col] = int(n)
 
     hsources = [c.source for c in cols if c.source in HANDLING_SOURCES]
     hsources = list(dict.fromkeys(hsources))

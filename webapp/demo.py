@@ -172,4 +172,4 @@ def load():
 
 
 # Feature demo steps (webapp/<step>/demo.py, each `load(rng) -> {label: count}`), in order.
-STEPS: list[str] = ["draw", "tasklist", "inspection", "reports", "documents"]
+STEPS: list[str] = ["draw", "tasklist", "inspection", "review", "reports", "documents"]

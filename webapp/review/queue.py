@@ -169,9 +169,13 @@ def record_view(record):
         evidence.setdefault(ev.item_key, []).append(ev)
     sections = {s.key: s.title for s in plan.sections} if plan else {}
     items = []
-    keys = [it.key for it in plan.items] if plan else sorted(answers)
+    # The record's applicable items (its category's), as the checklist showed them; an answer
+    # outside them (a plan edited since) is still shown, never hidden.
+    applicable = [i for i in plan.items if record.category in i.categories] if plan else []
+    known = {i.key: i for i in plan.items} if plan else {}
+    keys = [i.key for i in applicable]
     for key in keys + [k for k in answers if k not in set(keys)]:
-        it = plan.item(key) if plan and key in {i.key for i in plan.items} else None
+        it = known.get(key)
         items.append(ItemView(key, it.text if it else key, sections.get(it.section, "") if it else "", answers.get(key), evidence.get(key, [])))
     handling = Handling.get_or_none(Handling.record == record.id)
     failed = [i for i in items if i.answer and i.answer.result == Result.FAIL]

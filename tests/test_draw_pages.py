@@ -4,11 +4,11 @@ import io
 import pytest
 from openpyxl import load_workbook
 
-from webapp.draw.models import Draw, InspectorSwap, Task
+from webapp.draw.models import Draw, DrawSource, InspectorSwap, Task
 from webapp.registers.models import Inspector
 
 from .factories import make_institution
-from .pdfcheck import pdf_text
+from .pdfcheck import pdf_pages, pdf_text, render_first_page
 
 
 @pytest.fixture
@@ -49,6 +49,8 @@ def test_run_confirm_verify_print(app, register, browser, tmp_path):
     text = pdf_text(pdf.data, tmp_path)
     for needed in ("双随机抽取记录", "2024年医疗机构随机监督抽查工作计划表", "2024", "纪检 王某", "管理员", "甲区第"):
         assert needed in text, needed
+    assert pdf_pages(pdf.data, tmp_path) == 1
+    assert 0.01 < render_first_page(pdf.data, tmp_path, "draw-record") < 0.5  # ink on the page, not a black box
     xlsx = b.get(f"/draw/{draw.id}/tasks.xlsx")
     rows = list(load_workbook(io.BytesIO(xlsx.data)).active.iter_rows(values_only=True))
     assert rows[2][:3] == ("序号", "单位名称", "统一社会信用代码")
@@ -84,3 +86,19 @@ def test_swap_page(app, register, browser):
         assert InspectorSwap.select().count() == 1
     again = b.post(f"/draw/tasks/{task.id}/swap", {"old": team[1], "new": team[0], "reason": "出差"})
     assert again.status_code == 422 and "上限" in again.get_data(as_text=True)
+
+
+def test_demo_draws_give_inspectors_tasks(app):
+    from webapp import demo
+    from webapp.draw import services
+    from webapp.draw.models import TaskInspector
+    from webapp.org.models import User
+
+    with app.app_context():
+        demo.load()
+        draws = list(Draw.select().where(Draw.confirmed == True, Draw.source == DrawSource.SYSTEM))  # noqa: E712
+        assert {d.area.code for d in draws} >= {"650102", "650100"}
+        for username in ("ts_jdy1", "ts_jdy2"):
+            insp = Inspector.get(Inspector.user == User.get(User.username == username))
+            assert TaskInspector.select().join(Task).where(TaskInspector.inspector == insp, Task.draw.in_(draws)).count() > 0
+        assert all(services.verify(d)[0] for d in draws)

@@ -19,7 +19,7 @@ import zlib
 from dataclasses import dataclass
 
 from flask import current_app
-from peewee import Case, fn
+from peewee import Case
 
 from ..audit import trail
 from ..db import db
@@ -438,6 +438,8 @@ def verify(draw):
     from ..plans.versions import plan_for
 
     lines = []
+    if draw.source != DrawSource.SYSTEM:
+        return False, [f"该任务清单来源为“{draw.source}”，不是本系统抽取的，无法按随机种子复核"]
     if not draw.snapshot or draw.seed is None:
         return False, ["该抽取没有保存随机种子或名录库快照，无法复核"]
     inputs = unpack(draw.snapshot)

@@ -1,4 +1,4 @@
-"""Demo data of the review: one approved 天山区 record whose approval the city reviewer withdrew
+"""Demo data of the review: one approved 天山区 record whose approval its reviewer (ts_shr) withdrew
 (撤回审核, with a reason) and approved again, so the history page and the audit log show a
 correction after approval. The other states come from the inspection step, which already
 submits, returns and approves through the workflow."""
@@ -9,7 +9,7 @@ from . import workflow
 
 def load(rng):
     area = Area.get_or_none(Area.code == "650102")
-    reviewer = User.get_or_none(User.username == "city_shr")
+    reviewer = User.get_or_none(User.username == "ts_shr")
     if area is None or reviewer is None:
         return {}
     record = (Record.select().where((Record.area == area.id) & (Record.status == int(Status.APPROVED)))

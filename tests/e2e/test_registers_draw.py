@@ -33,6 +33,7 @@ def _code(n):
 def test_import_register_and_draw(live_server, page, tmp_path):
     sign_in(page, live_server, "admin")
     page.click("nav.mainnav >> text=检查对象名录库")
+    page.wait_for_load_state("load")  # htmx (deferred) has processed the page before we type
     # active search narrows the list without a page load
     with page.expect_response(lambda r: "q=" in r.url and r.request.headers.get("hx-request") == "true"):
         page.fill("#q", "妇幼保健院")

@@ -87,15 +87,10 @@ def deadline_days():
 def _plan(record):
     """The plan as the record was made with it (its own version), else the current one."""
     try:
-        from ..plans import versions
+        from ..plans.catalog import get_plan
+        from ..plans.versions import plan_for
 
-        if hasattr(versions, "plan_for"):
-            plan = versions.plan_for(record.plan_id, record.plan_version)
-            if plan is not None:
-                return plan
-        from ..plans.loader import load_plans
-
-        return load_plans(current_app.config.get("FORMS_DIR")).get(record.plan_id)
+        return plan_for(record.plan_id, record.plan_version) or get_plan(record.plan_id)
     except Exception:  # a plan file being edited must not stop a document: basis is then typed by hand
         current_app.logger.exception("plan %s could not be loaded for record %s", record.plan_id, record.id)
         return None

@@ -20,7 +20,7 @@ from ..db import db
 from ..draw.models import Task, TaskInspector
 from ..org.models import Role, Unit, User
 from ..plans import versions
-from ..plans.loader import load_plans
+from ..plans.catalog import catalog
 from ..registers.models import Inspector, Institution, Recusal
 from ..review import workflow
 from ..scope import visible
@@ -47,27 +47,14 @@ class Conflict(Exception):
 # Plans: the current catalog (reloaded when a file changes) and plans by version (immutable).
 # ------------------------------------------------------------------------------------------------
 
-_catalog_cache = {}
 _plan_cache = {}
-
-
-def catalog():
-    """The current plans in FORMS_DIR; re-read only when a file there changes."""
-    folder = Path(current_app.config["FORMS_DIR"])
-    stamp = tuple(sorted((p.name, p.stat().st_mtime_ns) for p in folder.glob("*.toml")))
-    cached = _catalog_cache.get(str(folder))
-    if cached is None or cached[0] != stamp:
-        cached = (stamp, load_plans(folder))
-        _catalog_cache[str(folder)] = cached
-    return cached[1]
 
 
 def plan_of(record_or_task):
     """The plan exactly as the record (or task) was made with; a version never changes content."""
     key = (record_or_task.plan_id, record_or_task.plan_version)
     if key not in _plan_cache:
-        current = catalog().get(key[0])
-        plan = current if current is not None and current.version == key[1] else versions.plan_for(*key)
+        plan = versions.plan_for(*key)
         if plan is None:
             raise LookupError(f"找不到计划 {key[0]} 的版本 {key[1]}")
         _plan_cache[key] = plan

@@ -21,6 +21,19 @@ class Config:
     PASSWORD_HASH_METHOD = "scrypt"
     FORMS_DIR = None  # None: the forms/ folder of the repository
     MAX_CONTENT_LENGTH = 25 * 1024 * 1024
+    # Evidence photos/files attached to check items (stored under instance/evidence/).
+    EVIDENCE_MAX_BYTES = 10 * 1024 * 1024
+    # 双随机: inspectors per drawn unit (行政处罚法 art. 42: at least two), and the share of drawn
+    # inspectors that may be swapped after confirmation (national plans: 15%).
+    DRAW_TEAM_SIZE = 2
+    DRAW_SWAP_CAP = 0.15
+    # 卫生监督意见书: default 改正期限 in days; number pattern when a unit has none of its own
+    # (None: {简称}卫监意〔{年}〕{序号}号); the provision cited for the order ("依据……"), and the
+    # address printed in the verification QR code when a document is made from the CLI.
+    OPINION_DEADLINE_DAYS = 15
+    OPINION_NUMBER_PATTERN = None
+    OPINION_ORDER_BASIS = None
+    PUBLIC_URL = None
     TESTING = False
 
 

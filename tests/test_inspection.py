@@ -441,3 +441,13 @@ def test_task_list_only_for_inspectors(org, browser):
     assert browser("shr1").get("/inspection/tasks").status_code == 403
     home = browser("jdy1").get("/").get_data(as_text=True)
     assert "我的任务" in home
+
+
+def test_record_page_offers_the_opinion_when_handling_chose_it(rec, browser):
+    b = browser("jdy1")
+    fail_two(b, rec)
+    assert "制作卫生监督意见书" not in b.get(f"/inspection/records/{rec.id}").get_data(as_text=True)
+    assert b.post(f"/inspection/records/{rec.id}/handling", {"opinion": "1", "version": "0"}).status_code == 303
+    page = b.get(f"/inspection/records/{rec.id}").get_data(as_text=True)
+    assert f'href="/documents/compose/{rec.id}"' in page
+    assert b.get(f"/documents/compose/{rec.id}").status_code == 200

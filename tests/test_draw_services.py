@@ -286,3 +286,25 @@ def test_cli_run_and_verify(app, org, runner):
     assert bad.exit_code == 1 and "不一致" in bad.output
     missing = runner.invoke(args=["draw", "run", "--plan", "nope", "--area", "650102"])
     assert missing.exit_code != 0 and "找不到计划" in missing.output
+
+
+def test_lookback_adds_units_whose_opinion_was_not_rectified(app, org):
+    """A 卫生监督意见书 of a lookback year without a 复查 showing 已整改 sends the unit to 回头看."""
+    from webapp.documents import services as documents
+    from webapp.documents.models import Opinion
+
+    from . import factories
+
+    p = plan(app, "2024-county-yiliao")
+    with app.app_context():
+        hospitals = units(org.d1, 25)
+        inspectors(org.units.d1, 4)
+        late = hospitals[17]
+        rec = factories.make_failed_record(org.d1, late, [org.users.insp1, org.users.insp2], [("1.1", "未整改的问题")],
+                                           plan_id="2024-county-yiliao")
+        values = documents.draft_values(rec, org.users.insp1.unit)
+        issued = documents.issue(org.users.insp1, documents.create_draft(org.users.insp1, rec, values))
+        Opinion.update(year=2023).where(Opinion.id == issued.id).execute()  # as if issued in the lookback year
+        draw = services.run_draw(p, org.d1, org.users.admin, seed=5)
+        assert {t.institution_id for t in tasks(draw) if t.lookback} == {late.id}
+        assert services.verify(draw)[0]

@@ -87,9 +87,12 @@ def candidates(plan, area):
 
 
 def _lookback_ids(plan, area):
-    """Units of the area penalised (Handling.penalty) on approved records of the lookback years."""
+    """Units of the area penalised (Handling.penalty) on approved records of the lookback years,
+    and units whose 卫生监督意见书 of those years is not shown rectified by a 复查 (seed 001 回头看:
+    整改落实情况)."""
     if plan.lookback is None or not plan.lookback.years:
         return []
+    from ..documents.services import unrectified_institutions
     from ..inspection.models import Handling, Record, Status, Visit
 
     years = list(plan.lookback.years)
@@ -98,7 +101,8 @@ def _lookback_ids(plan, area):
             .switch(Record).join(Visit, on=(Record.visit == Visit.id))
             .where(Handling.penalty == True, Record.status == Status.APPROVED,  # noqa: E712
                    Visit.date.between(start, end), Record.area.in_(area.subtree().select(Area.id))).tuples())
-    return sorted({iid for iid, day in rows if day.year in years})
+    unrectified = {i.id for y in years for i in unrectified_institutions(y, area)}
+    return sorted({iid for iid, day in rows if day.year in years} | unrectified)
 
 
 def _last_pairs(area, before=None):

@@ -100,6 +100,19 @@ def _best(fn, n=3):
     return best
 
 
+def _bare_workbook():
+    """The openpyxl floor: a workbook of about the same size with no styling or merges."""
+    import io
+
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    ws = wb.active
+    for r in range(12):
+        ws.append([r * 100 + c for c in range(40)])
+    wb.save(io.BytesIO())
+
+
 def run():
     from webapp import create_app, migrate
     from webapp.db import db
@@ -134,11 +147,14 @@ def run():
                 from webapp.printing import render_pdf
 
                 bare = _best(lambda: render_pdf("print/sample.html", title="汇总表", header=["单位类别"], rows=[["合计"]]))
+                xlsx = _best(lambda: export.workbook(built, info))
+                bare_xlsx = _best(_bare_workbook)
             db.close()
         return [
             ("汇总表 附表2（全省，80万答案）", table, "raw SQL COUNT DISTINCT GROUP BY", floor),
             ("各市对比（14 市 + 全省合计）", rollup, "raw SQL COUNT DISTINCT GROUP BY", floor),
             ("汇总表 PDF（一市）", pdf, "bare one-line PDF", bare),
+            ("汇总表 Excel（一市）", xlsx, "bare openpyxl, same cell count", bare_xlsx),
         ]
     finally:
         shutil.rmtree(folder, ignore_errors=True)

@@ -59,56 +59,6 @@ def make_institution(area, name, kinds=("hospital",), services=(), **fields):
     return inst
 
 
-def make_failed_record(area, institution, inspector_users, failures, plan_id="2025-xj-yiliao", status=None,
-                       opinion=True, passes=()):
-    """(documents) A visit by inspector_users with a record of `plan_id` in which each
-    (item_key, finding) of `failures` failed, plus Handling(opinion=…). Inspector rows are made
-    for users that have none. Uses the plan's current version."""
-    import datetime
-
-    from webapp.inspection.models import Answer, Handling, Record, Status, Visit, VisitInspector
-    from webapp.plans.loader import load_plans
-    from webapp.registers.models import Inspector
-
-    plan = load_plans().get(plan_id)
-    status = Status.APPROVED if status is None else status
-    with db.atomic():
-        author = inspector_users[0]
-        visit = Visit.create(institution=institution, area=area, date=datetime.date.today(), created_by=author)
-        for pos, u in enumerate(inspector_users):
-            insp = Inspector.get_or_none(Inspector.user == u)
-            if insp is None:
-                _seq[0] += 1
-                insp = Inspector.create(name=u.name, cert_no=f"D{_seq[0]:08d}", unit=u.unit, user=u)
-            VisitInspector.create(visit=visit, inspector=insp, position=pos)
-        rec = Record.create(visit=visit, plan_id=plan.id, plan_version=plan.version, institution=institution, area=area,
-                            category="hospital", status=int(status), created_by=author)
-        for key, finding in failures:
-            Answer.create(record=rec, item_key=key, result="fail", finding=finding, answered_by=author)
-        for key in passes:
-            Answer.create(record=rec, item_key=key, result="pass", answered_by=author)
-        Handling.create(record=rec, opinion=opinion, order_correction=True, decided_by=author)
-    return rec
-
-
-# --- inspection (issue 5): tasks and records started through the service -------------------
-def make_task(institution, users, plan_id="2025-mybj-tianjin", deadline=None, category=None):
-    """A Task (draw=None, as an ad-hoc check) of `plan_id` assigned to the given users."""
-    import datetime
-
-    from webapp.draw.models import Task, TaskInspector
-    from webapp.plans.loader import load_plans
-
-    plan = load_plans().get(plan_id)
-    category = category or plan.category_of(institution.kind_keys).key
-    with db.atomic():
-        task = Task.create(plan_id=plan.id, plan_version=plan.version, institution=institution, area=institution.area,
-                           category=category, tier="adhoc", deadline=deadline or datetime.date.today())
-        for pos, u in enumerate(users):
-            TaskInspector.create(task=task, inspector=inspector_for(u), position=pos)
-    return task
-
-
 # --- review (issue 6): records in any state, made directly with the models ---------------
 REVIEW_PLAN_ID = "2025-xj-yiliao"
 
@@ -156,6 +106,38 @@ def make_record(org, inspectors=None, status=0, fails=0, passes=2, institution=N
         if fails:
             Handling.create(record=record, order_correction=True, warning=True, decided_by=users[0], note="责令限期改正")
     return record
+
+
+def make_failed_record(area, institution, inspector_users, failures, plan_id="2025-xj-yiliao", status=None,
+                       opinion=True, passes=()):
+    """(documents) A visit by inspector_users with a record of `plan_id` in which each
+    (item_key, finding) of `failures` failed, plus Handling(opinion=…). Inspector rows are made
+    for users that have none. Uses the plan's current version."""
+    import datetime
+
+    from webapp.inspection.models import Answer, Handling, Record, Status, Visit, VisitInspector
+    from webapp.plans.loader import load_plans
+    from webapp.registers.models import Inspector
+
+    plan = load_plans().get(plan_id)
+    status = Status.APPROVED if status is None else status
+    with db.atomic():
+        author = inspector_users[0]
+        visit = Visit.create(institution=institution, area=area, date=datetime.date.today(), created_by=author)
+        for pos, u in enumerate(inspector_users):
+            insp = Inspector.get_or_none(Inspector.user == u)
+            if insp is None:
+                _seq[0] += 1
+                insp = Inspector.create(name=u.name, cert_no=f"D{_seq[0]:08d}", unit=u.unit, user=u)
+            VisitInspector.create(visit=visit, inspector=insp, position=pos)
+        rec = Record.create(visit=visit, plan_id=plan.id, plan_version=plan.version, institution=institution, area=area,
+                            category="hospital", status=int(status), created_by=author)
+        for key, finding in failures:
+            Answer.create(record=rec, item_key=key, result="fail", finding=finding, answered_by=author)
+        for key in passes:
+            Answer.create(record=rec, item_key=key, result="pass", answered_by=author)
+        Handling.create(record=rec, opinion=opinion, order_correction=True, decided_by=author)
+    return rec
 
 
 # --- inspection (issue 5): tasks and records started through the service -------------------

@@ -451,3 +451,15 @@ def test_record_page_offers_the_opinion_when_handling_chose_it(rec, browser):
     page = b.get(f"/inspection/records/{rec.id}").get_data(as_text=True)
     assert f'href="/documents/compose/{rec.id}"' in page
     assert b.get(f"/documents/compose/{rec.id}").status_code == 200
+
+
+def test_task_list_shows_the_return_reason(rec, app, org, browser):
+    from webapp.review import workflow
+
+    b = browser("jdy1")
+    assert "退回原因" not in b.get("/inspection/tasks").get_data(as_text=True)
+    with app.app_context():
+        Record.update(status=int(Status.SUBMITTED)).where(Record.id == rec.id).execute()
+        workflow.return_(org.users.reviewer1, Record.get_by_id(rec.id), "第 2.1 项未写明不合格情形")
+    page = b.get("/inspection/tasks").get_data(as_text=True)
+    assert "退回原因：第 2.1 项未写明不合格情形" in page

@@ -236,7 +236,7 @@ def test_detail_shows_history(app, org, browser):
         Record.create(visit=visit, plan_id="2024-county-yiliao", plan_version="v", institution=inst, area=org.d1,
                       category="hospital", status=Status.APPROVED, created_by=org.users.insp1)
     html = browser("jdy1").get(f"/registers/institutions/{inst.id}").get_data(as_text=True)
-    assert "2024-06-03" in html and "2024-county-yiliao" in html and "已通过" in html
+    assert "2024-06-03" in html and "2024年医疗机构随机监督抽查工作计划表" in html and "已通过" in html
 
 
 def test_import_page_lists_row_errors(app, org, browser):

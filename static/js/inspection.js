@@ -90,12 +90,45 @@
     }
   }, true);
 
+  // Never lose what is being typed: a save started earlier (a radio click, the previous field's
+  // change) may come back while the user is typing in a note of the same item. The server's copy
+  // of that field is older than the screen's, so the typed text, caret and focus are carried into
+  // the new item, and the field is saved when the user leaves it (it is still "changed").
+  var typed = null;
+  document.addEventListener("htmx:beforeSwap", function (evt) {
+    var active = document.activeElement;
+    var target = evt.detail.target;
+    typed = null;
+    if (target && target.matches && target.matches("article.item") && active && target.contains(active) && typing(active) && active.name) {
+      typed = { item: target.id, name: active.name, value: active.value,
+                start: active.selectionStart, end: active.selectionEnd };
+    }
+  });
+  document.addEventListener("htmx:afterSwap", function () {
+    if (!typed) return;
+    var item = document.getElementById(typed.item);
+    var field = item && item.querySelector('[name="' + typed.name + '"]');
+    var keep = typed;
+    typed = null;
+    if (!field || field.value === keep.value) return;
+    field.value = keep.value;
+    field.focus({ preventScroll: true });
+    try { field.setSelectionRange(keep.start, keep.end); } catch (e) { /* not a text field */ }
+    field.dataset.unsaved = "1";
+    field.addEventListener("blur", function once() {
+      field.removeEventListener("blur", once);
+      if (field.dataset.unsaved) { delete field.dataset.unsaved; field.dispatchEvent(new Event("change", { bubbles: true })); }
+    });
+    field.addEventListener("input", function () { delete field.dataset.unsaved; }, { once: true });
+  });
+
   // After an item is replaced, keep the keyboard on it (or on the field that needs attention).
   // (htmx itself refocuses an element with the same id as the one focused before the swap.)
   document.addEventListener("htmx:afterSettle", function () {
     var el = current && document.getElementById(current);
     if (!el) return;
     if (document.activeElement && document.activeElement !== document.body && !el.contains(document.activeElement)) return;
+    if (el.contains(document.activeElement) && typing(document.activeElement)) return; // still typing there
     var bad = el.querySelector(".has-error textarea, .has-error input");
     (bad || el).focus({ preventScroll: true });
   });

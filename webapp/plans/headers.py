@@ -6,6 +6,9 @@ Pure data, used by the plan preview, the report page, the PDF and the workbook a
 from dataclasses import dataclass
 
 
+CORNER = "__corner__"
+
+
 @dataclass(frozen=True)
 class Cell:
     text: str
@@ -20,8 +23,11 @@ def header_rows(summary):
     groups = summary.groups
     depth = 3 if any(g.parent for g in groups) else 2 if any(g.label for g in groups) else 1
     rows = [[] for _ in range(depth)]
-    first = summary.corner[0] if summary.layout == "matrix" and summary.corner else summary.row_header
-    rows[0].append(Cell(first, rowspan=depth))
+    if summary.layout == "matrix" and summary.corner:
+        # the matrix's corner cell names both axes (机构及案件分类 / 处理情况), printed diagonally
+        rows[0].append(Cell(" / ".join(summary.corner), rowspan=depth, key=CORNER))
+    else:
+        rows[0].append(Cell(summary.row_header, rowspan=depth))
     i = 0
     while i < len(groups):
         g = groups[i]

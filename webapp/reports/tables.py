@@ -3,75 +3,32 @@
 The same plain table feeds the page, the PDF, the workbook and the frozen snapshot (JSON), so
 what is approved is exactly what prints. Money stays a Decimal here and becomes text in JSON.
 """
+from dataclasses import asdict
 from decimal import Decimal
 
+from ..plans.headers import header_rows
 from .figures import TOTAL, Period, figures
 
-# Column widths in em at the print size (9pt): narrow for vertical count headers.
+# Column widths in em at the print size (9pt): narrow for vertical count headers, yet wide
+# enough for a four-digit province count; money (万元 to four decimals) needs more.
 ROW_HEADER_EM = 7.0
-VERTICAL_EM = 1.5
+VERTICAL_EM = 2.2
+MONEY_EM = 4.2
 WIDE_EM = 5.0
+MONEY_SOURCES = {"fines", "fine_only", "confiscation"}
 # A4 landscape holds about this many em across at 9pt (277 mm / 3.175 mm); wider goes to A3.
 A4_LANDSCAPE_EM = 86.0
 
 
-def _cell(text, colspan=1, rowspan=1, vertical=False, key=None):
-    return {"text": text, "colspan": colspan, "rowspan": rowspan, "vertical": vertical, "key": key}
-
-
-def table_header(summary):
-    """Header rows for a table layout: 单位类别 | standalone columns | parent › group › columns."""
-    groups = summary.groups
-    depth = 3 if any(g.parent for g in groups) else (2 if any(g.label for g in groups) else 1)
-    rows = [[] for _ in range(depth)]
-    rows[0].append(_cell(summary.row_header, rowspan=depth))
-    i = 0
-    while i < len(groups):
-        g = groups[i]
-        if not g.label:
-            for c in g.columns:
-                rows[0].append(_cell(c.label, rowspan=depth, vertical=c.vertical, key=c.key))
-            i += 1
-            continue
-        if g.parent:
-            # consecutive groups under one parent share its merged cell (不合格情况)
-            j = i
-            while j < len(groups) and groups[j].parent == g.parent and groups[j].label:
-                j += 1
-            under = groups[i:j]
-            rows[0].append(_cell(g.parent, colspan=sum(len(x.columns) for x in under)))
-            for x in under:
-                rows[depth - 2].append(_cell(x.label, colspan=len(x.columns)))
-                for c in x.columns:
-                    rows[depth - 1].append(_cell(c.label, vertical=c.vertical, key=c.key))
-            i = j
-            continue
-        rows[0].append(_cell(g.label, colspan=len(g.columns), rowspan=depth - 1))
-        for c in g.columns:
-            rows[depth - 1].append(_cell(c.label, vertical=c.vertical, key=c.key))
-        i += 1
-    return rows
-
-
-def matrix_header(summary):
-    corner = list(summary.corner) or ["", ""]
-    depth = 2 if any(g.label for g in summary.groups) else 1
-    rows = [[] for _ in range(depth)]
-    rows[0].append(_cell(" / ".join(corner), rowspan=depth, key="__corner__"))
-    for g in summary.groups:
-        if g.label:
-            rows[0].append(_cell(g.label, colspan=len(g.columns)))
-            for c in g.columns:
-                rows[depth - 1].append(_cell(c.label, vertical=c.vertical, key=c.key))
-        else:
-            for c in g.columns:
-                rows[0].append(_cell(c.label, rowspan=depth, vertical=c.vertical, key=c.key))
-    return rows
+def header(summary):
+    """The official merged header (webapp.plans.headers, shared with the plan preview) as dicts."""
+    return [[asdict(c) for c in row] for row in header_rows(summary)]
 
 
 def _widths(summary):
     cols = summary.columns
-    return [ROW_HEADER_EM] + [VERTICAL_EM if c.vertical else WIDE_EM for c in cols]
+    return [ROW_HEADER_EM] + [MONEY_EM if c.source in MONEY_SOURCES else VERTICAL_EM if c.vertical else WIDE_EM
+                              for c in cols]
 
 
 def build(plan, summary, area, period=Period()):
@@ -80,13 +37,13 @@ def build(plan, summary, area, period=Period()):
     cols = summary.columns
     body = []
     if summary.layout == "matrix":
-        header = matrix_header(summary)
+        header_cells = header(summary)
         corner = list(summary.corner)
         for m in summary.measures:
             body.append({"key": m.key, "label": m.label, "total": False,
                          "cells": [{"col": c.key, "value": data[m.key][c.key]} for c in cols]})
     else:
-        header = table_header(summary)
+        header_cells = header(summary)
         corner = []
         names = {c.key: c.name for c in plan.categories}
         for r in summary.rows:
@@ -98,7 +55,7 @@ def build(plan, summary, area, period=Period()):
     return {
         "plan_id": plan.id, "plan_version": plan.version, "key": summary.key, "title": summary.title,
         "layout": summary.layout, "row_header": summary.row_header, "corner": corner,
-        "header": header, "rows": body, "columns": [c.key for c in cols],
+        "header": header_cells, "rows": body, "columns": [c.key for c in cols],
         "footer": list(summary.footer), "stamp": summary.stamp or "单位（盖章）", "header_note": summary.header_note,
         "widths": widths, "paper": "A3" if sum(widths) > A4_LANDSCAPE_EM else "A4",
     }
@@ -152,11 +109,11 @@ def compare(plan, summary, area, period=Period()):
     if not children or summary.layout != "table":
         return None
     cols = summary.columns
-    header = table_header(summary)
-    header[0][0] = dict(header[0][0], text="地区")
+    head = header(summary)
+    head[0][0] = dict(head[0][0], text="地区")
     rows = []
     for a in children + [area]:
         data = figures(plan, summary, a, period)[TOTAL]
         rows.append({"key": TOTAL, "area": a.code, "label": a.name if a is not area else f"{a.name}合计",
                      "total": a is area, "cells": [{"col": c.key, "value": data[c.key]} for c in cols]})
-    return {"key": summary.key, "title": summary.title, "header": header, "rows": rows}
+    return {"key": summary.key, "title": summary.title, "header": head, "rows": rows}

@@ -60,10 +60,14 @@ def test_rare_characters_print(app, org, issued, tmp_path):
 
 
 def test_reprint_and_void_marks(app, org, issued, tmp_path):
-    text = _text(_pdf(app, issued, copy_no=3), tmp_path)
+    data = _pdf(app, issued, copy_no=3)
+    assert pdf_pages(data, tmp_path) == 2  # the mark must not push the verification code over a page
+    text = _text(data, tmp_path)
     assert "副本·补打（第3次打印）" in text and "编号：" + issued.number in text
     voided, _ = services.void(org.users.insp1, issued, "地址有误")
-    text = _text(_pdf(app, voided, copy_no=4), tmp_path)
+    data = _pdf(app, voided, copy_no=4)
+    assert pdf_pages(data, tmp_path) == 2
+    text = _text(data, tmp_path)
     assert "作废（地址有误）" in text and "编号：" + issued.number in text
 
 

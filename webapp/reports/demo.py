@@ -75,7 +75,10 @@ def make_records(plan, area, units, pairs, reviewer, rng, status=Status.APPROVED
                 fine_fen=fine, confiscation_fen=conf, revoke_license=penalty and rng.random() < 0.08,
                 revoke_person=penalty and rng.random() < 0.08, revoke_subject=penalty and rng.random() < 0.05,
                 order_correction=True, transfer_dept=rng.random() < 0.05, transfer_judicial=penalty and rng.random() < 0.03,
-                opinion=not penalty, case_kind=kinds_failed[0] if kinds_failed else "", decided_by=author, decided_at=at))
+                # past years' 意见书 would long be issued: only this year's records still wait for one
+                # (the 待制作 list); older ones without a penalty were reported to the 主管科室.
+                opinion=not penalty and at.year == now.year, report_dept=not penalty and at.year != now.year,
+                case_kind=kinds_failed[0] if kinds_failed else "", decided_by=author, decided_at=at))
     for i in range(0, len(answers), 500):
         Answer.insert_many(answers[i:i + 500], fields=[Answer.record, Answer.item_key, Answer.result, Answer.finding,
                                                        Answer.answered_by, Answer.answered_at]).execute()

@@ -2,6 +2,15 @@
 from flask import render_template
 from flask_wtf.csrf import CSRFError
 
+class Invalid(Exception):
+    """User mistakes: {field name: Chinese message}, shown beside the fields (the services of
+    every feature raise this one class, so views handle them alike)."""
+
+    def __init__(self, errors):
+        super().__init__("；".join(errors.values()))
+        self.errors = errors
+
+
 MESSAGES = {
     400: ("请求无效", "提交的内容无法处理。"),
     403: ("无权访问", "您的账号没有执行此操作的权限。"),

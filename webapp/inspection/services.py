@@ -10,12 +10,12 @@ import os
 import re
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
-from pathlib import Path
 
 from flask import current_app
 from peewee import fn
 
 from ..audit import trail
+from ..errors import Invalid  # noqa: F401  (views catch services.Invalid)
 from ..db import db
 from ..draw.models import Task, TaskInspector
 from ..org.models import Role, Unit, User
@@ -27,12 +27,6 @@ from ..scope import visible
 from .models import Answer, Evidence, Handling, Record, Result, Status, Visit, VisitInspector
 
 
-class Invalid(Exception):
-    """A user mistake: `errors` maps a field name to its Chinese message."""
-
-    def __init__(self, errors):
-        super().__init__("；".join(errors.values()))
-        self.errors = errors
 
 
 class Conflict(Exception):

@@ -10,6 +10,7 @@ import os
 from flask import current_app
 
 from ..audit import trail
+from ..errors import Invalid  # noqa: F401  (views catch services.Invalid)
 from ..db import db
 from ..draw import services as draw_services
 from ..draw.models import Draw, DrawSource, Task, TaskInspector
@@ -27,12 +28,6 @@ MAX_BYTES = 10 * 1024 * 1024
 EXTENSIONS = (".xlsx", ".csv", ".txt")
 
 
-class Invalid(Exception):
-    """User mistakes: {field: Chinese message}, shown beside the fields."""
-
-    def __init__(self, errors):
-        super().__init__("；".join(errors.values()))
-        self.errors = errors
 
 
 class AlreadyImported(Exception):

@@ -244,3 +244,19 @@ def test_cli_exports_every_table_of_a_plan(app, org, runner, tmp_path, kind):
         assert "母婴保健技术服务机构国家随机监督抽查汇总表" in squash(pdf_text(data, tmp_path))
     bad = runner.invoke(args=["report", kind, "--plan", "nope", "--out", str(out)])
     assert bad.exit_code != 0 and "没有带汇总表的计划" in bad.output
+
+
+@pytest.mark.parametrize("pid", ["2025-xj-yiliao", "2025-mybj-tianjin"])
+def test_roll_up_rows_equal_each_areas_own_table(app, org, pid):
+    """The side-by-side roll-up gives each district exactly its own table's 合计, and the city's."""
+    from webapp.reports import tables
+
+    with app.app_context():
+        make_world(org, [pid])
+        plan = plan_store.current(pid)
+        summary = plan.summaries[0]
+        rolled = tables.compare(plan, summary, org.city)
+        by_area = {r["area"]: {c["col"]: c["value"] for c in r["cells"]} for r in rolled["rows"]}
+        for area in (org.d1, org.d2, org.city):
+            assert by_area[area.code] == figures(plan, summary, area)[TOTAL], area.name
+        assert any(v for v in by_area[org.d1.code].values())  # the world has figures to compare

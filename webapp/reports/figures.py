@@ -141,8 +141,11 @@ def _handling_select(sources, lead=()):
     return Handling.select(*lead, *exprs).join(Record)
 
 
-def table_figures(plan, summary, area, period=Period()):
-    """{row key or TOTAL: {column key: int or Decimal}} for a table-layout summary."""
+def table_figures(plan, summary, area, period=Period(), failures=None):
+    """{row key or TOTAL: {column key: int or Decimal}} for a table-layout summary.
+
+    failures: failure counts {(row or TOTAL, column key): units} already computed for this area
+    (the roll-up makes them for every district in one query); None computes them here."""
     rows = list(summary.rows)
     cond = approved(plan.id, area, period)
     cols = summary.columns
@@ -160,8 +163,8 @@ def table_figures(plan, summary, area, period=Period()):
         q = Record.select(*lead, fn.COUNT(fn.DISTINCT(Record.institution)))
         checked.update(_per_category(q, group, cond, rows))
 
-    failures = {}
-    case, fed = column_case(plan, summary, _versions(plan.id, area, period))
+    case, fed = (None, ()) if failures is not None else column_case(plan, summary, _versions(plan.id, area, period))
+    failures = dict(failures or {})
     if case is not None:
         # Answers drive the join (CROSS JOIN keeps SQLite from starting at the records' area
         # index: the failed answers are few). The distinct (category, column, unit) triples are
@@ -228,6 +231,28 @@ def matrix_figures(plan, summary, area, period=Period()):
             else:
                 v = vals[hsources.index(m.source)] if vals else 0
                 out[m.key][col.key] = money(v, m.unit) if m.source in MONEY else int(v or 0)
+    return out
+
+
+def child_failure_totals(plan, summary, area, children, period=Period()):
+    """{child area id: {(TOTAL, column key): units}}: the 合计 failure figures of every area in
+    `children` (areas directly below `area`) from one pass over the failed answers, instead of
+    one pass per child (a province over its cities)."""
+    case, fed = column_case(plan, summary, _versions(plan.id, area, period))
+    if case is None or not children:
+        return {c.id: {} for c in children}
+    child = Case(None, [(Area.path.startswith(c.path), c.id) for c in children], None)
+    triples = (Answer.select(child.alias("child"), case.alias("col"), Record.institution.alias("inst"))
+               .join(Record, JOIN.CROSS).join(Area, on=(Record.area == Area.id))
+               .where((Answer.record == Record.id) & approved(plan.id, area, period) & (Answer.result == Result.FAIL)
+                      & Answer.item_key.in_(fed) & Record.category.in_(list(summary.rows)))
+               .distinct())
+    sql, params = triples.sql()
+    out = {c.id: {} for c in children}
+    for child_id, col, n in db.execute_sql(
+            f"SELECT child, col, COUNT(*) FROM ({sql}) AS t WHERE col IS NOT NULL AND child IS NOT NULL "
+            "GROUP BY child, col", params).fetchall():
+        out[child_id][TOTAL, col] = int(n)
     return out
 
 

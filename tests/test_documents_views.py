@@ -196,3 +196,34 @@ def test_demo_has_voided_reprinted_overdue(app):
     reviewer = User.get(User.username == "ts_shr")
     assert services.overdue(visible(Opinion.select(), Opinion.area, reviewer)).count() >= 1
     assert Opinion.get(Opinion.replaces.is_null(False)).status == OpinionStatus.ISSUED
+
+
+def test_follow_up_evidence_follows_the_evidence_rules(browser, rec, app):
+    """A 复查 attachment is checked like a check item's evidence (type by its bytes) and stored once."""
+    import io
+    import os
+
+    from webapp import evidence
+    from webapp.documents.models import FollowUp
+    from webapp.registers.models import Inspector
+
+    b, op = _issue(browser, rec)
+    me = Inspector.get(Inspector.user == rec.created_by_id)
+    form = {"result": "done", "date": datetime.date.today().isoformat(), "inspector1": str(me.id), "note": ""}
+    bad = b.post(f"/documents/{op.id}/followup", dict(form, evidence=(io.BytesIO(b"MZ not a photo"), "整改.exe")), htmx=True,
+                 content_type="multipart/form-data")
+    assert bad.status_code == 400 and "不是允许的类型" in bad.get_data(as_text=True)
+    assert not FollowUp.select().exists()
+    jpeg = b"\xff\xd8\xff\xe0" + b"0" * 64
+    ok = b.post(f"/documents/{op.id}/followup", dict(form, evidence=(io.BytesIO(jpeg), "整改照片.jpg")), htmx=True,
+                content_type="multipart/form-data")
+    assert ok.status_code == 200
+    fu = FollowUp.get()
+    assert fu.evidence_mime == "image/jpeg" and fu.evidence_name == "整改照片.jpg"
+    with app.app_context():
+        assert os.path.exists(evidence.path(fu.evidence_sha256))
+    got = b.get(f"/documents/followup/{fu.id}/evidence")
+    try:
+        assert got.status_code == 200 and got.data == jpeg
+    finally:
+        got.close()  # send_file streams the stored file

@@ -11,6 +11,7 @@ import re
 from flask import current_app
 from peewee import fn
 
+from .. import evidence as files
 from ..audit import trail
 from ..db import db
 from ..inspection.models import Answer, Handling, Record, Result, VisitInspector
@@ -390,16 +391,8 @@ def add_follow_up(user, opinion, values, evidence=None):
     ev = {}
     if evidence is not None and evidence[0]:
         data, name, mime = evidence
-        sha = hashlib.sha256(data).hexdigest()
-        import os
-
-        folder = os.path.join(current_app.instance_path, "evidence")
-        os.makedirs(folder, exist_ok=True)
-        path = os.path.join(folder, sha)
-        if not os.path.exists(path):
-            with open(path, "wb") as fh:
-                fh.write(data)
-        ev = {"evidence_sha256": sha, "evidence_name": os.path.basename(name or "evidence")[:255], "evidence_mime": (mime or "")[:64]}
+        sha = files.store(data)
+        ev = {"evidence_sha256": sha, "evidence_name": (name or "evidence").replace("\\", "/").rsplit("/", 1)[-1][:255], "evidence_mime": (mime or "")[:64]}
     with db.atomic():
         fu = FollowUp.create(opinion=opinion, result=result, date=date, inspector1=ids[0], inspector2=ids[1],
                              note=note, created_by=user, **ev)

@@ -5,10 +5,10 @@ import json
 import click
 from flask import abort, current_app, flash, g, render_template, request, url_for
 from flask.cli import with_appcontext
-from werkzeug.utils import secure_filename
 
-from .. import htmx
+from .. import evidence as files, htmx
 from ..db import db
+from ..errors import Invalid
 from ..inspection.models import Record
 from ..org.models import Role, Unit
 from ..registers.models import Inspector
@@ -20,7 +20,6 @@ from .services import DocumentError
 
 VIEW_ROLES = (Role.INSPECTOR, Role.REVIEWER, Role.HEAD, Role.ADMIN)
 TABS = [("pending", "待制作"), ("draft", "草稿"), ("issued", "已签发"), ("voided", "已作废"), ("overdue", "逾期未复查")]
-MAX_EVIDENCE = 10 * 1024 * 1024
 
 
 def _opinions():
@@ -230,10 +229,10 @@ def follow_up(opinion_id):
     f = request.files.get("evidence")
     evidence = None
     if f and f.filename:
-        data = f.read(MAX_EVIDENCE + 1)
-        if len(data) > MAX_EVIDENCE:
-            return _followup_error(op, {"evidence": "附件不能超过 10 MB。"})
-        evidence = (data, secure_filename(f.filename) or f.filename[-100:], f.mimetype)
+        try:
+            evidence = files.read_upload(f)  # the same type and size rules as a check item's evidence
+        except Invalid as e:
+            return _followup_error(op, e.errors)
     try:
         services.add_follow_up(g.user, op, request.form, evidence)
     except DocumentError as e:
@@ -268,7 +267,7 @@ def evidence(followup_id):
     if fu is None or not fu.evidence_sha256:
         abort(404)
     _load(fu.opinion_id)  # scope check
-    path = os.path.join(current_app.instance_path, "evidence", fu.evidence_sha256)
+    path = files.path(fu.evidence_sha256)
     if not os.path.exists(path):
         abort(404)
     return send_file(path, mimetype=fu.evidence_mime or "application/octet-stream", as_attachment=True,

@@ -5,16 +5,14 @@ the version the user saw (compare-and-set), so two browsers never overwrite each
 Callers (views) have already checked access and `workflow.ensure_editable(record)`.
 """
 import datetime
-import hashlib
-import os
 import re
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
-from flask import current_app
 from peewee import fn
 
 from ..audit import trail
+from .. import evidence as files
 from ..errors import Invalid  # noqa: F401  (views catch services.Invalid)
 from ..db import db
 from ..draw.models import Task, TaskInspector
@@ -363,60 +361,10 @@ def _touch(record, now):
 # Evidence
 # ------------------------------------------------------------------------------------------------
 
-EVIDENCE_TYPES = {"image/jpeg": "JPEG", "image/png": "PNG", "image/webp": "WebP", "image/heic": "HEIC",
-                  "application/pdf": "PDF"}
-_HEIF_BRANDS = {b"heic", b"heix", b"hevc", b"hevx", b"heim", b"heis", b"mif1", b"msf1"}
-
-
-def sniff(head):
-    """The MIME type from the file's first bytes (its name is not trusted), or None."""
-    if head.startswith(b"\xff\xd8\xff"):
-        return "image/jpeg"
-    if head.startswith(b"\x89PNG\r\n\x1a\n"):
-        return "image/png"
-    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
-        return "image/webp"
-    if head[4:8] == b"ftyp" and head[8:12] in _HEIF_BRANDS:
-        return "image/heic"
-    if head.startswith(b"%PDF-"):
-        return "application/pdf"
-    return None
-
-
-def evidence_root():
-    return os.path.join(current_app.instance_path, "evidence")
-
-
-def evidence_path(sha):
-    return os.path.join(evidence_root(), sha[:2], sha)
-
-
-def _mb(n):
-    return f"{n / 1024 / 1024:.1f}".rstrip("0").rstrip(".") + " MB"
-
-
 def add_evidence(user, record, item_key, upload):
     """Store an uploaded file by its SHA-256 and attach it to the item."""
-    limit = current_app.config.get("EVIDENCE_MAX_BYTES", 10 * 1024 * 1024)
-    if upload is None or not upload.filename:
-        raise Invalid({"evidence": "请选择要上传的照片或文件。"})
-    name = os.path.basename(upload.filename.replace("\\", "/"))[:255]
-    data = upload.stream.read(limit + 1)
-    if not data:
-        raise Invalid({"evidence": f"文件“{name}”是空的，未上传。"})
-    if len(data) > limit:
-        raise Invalid({"evidence": f"文件“{name}”超过 {_mb(limit)} 的大小上限，未上传。请压缩后重试。"})
-    mime = sniff(data[:16])
-    if mime is None:
-        raise Invalid({"evidence": f"文件“{name}”不是允许的类型，未上传。只能上传照片（JPEG、PNG、WebP、HEIC）或 PDF 文件。"})
-    sha = hashlib.sha256(data).hexdigest()
-    path = evidence_path(sha)
-    if not os.path.exists(path):
-        os.makedirs(os.path.dirname(path), exist_ok=True)
-        tmp = f"{path}.{os.getpid()}.tmp"
-        with open(tmp, "wb") as fh:
-            fh.write(data)
-        os.replace(tmp, path)  # atomic: a reader never sees half a file
+    data, name, mime = files.read_upload(upload)
+    sha = files.store(data)
     with db.atomic():
         existing = Evidence.get_or_none((Evidence.record == record.id) & (Evidence.item_key == item_key)
                                         & (Evidence.sha256 == sha))

@@ -11,7 +11,7 @@ import os
 
 from flask import abort, flash, g, make_response, redirect, render_template, request, send_file, url_for
 
-from .. import htmx
+from .. import evidence as files, htmx
 from ..draw.models import Task, TaskInspector
 from ..org.models import Role
 from ..registers.models import Inspector, Institution
@@ -224,7 +224,7 @@ def evidence_file(evidence_id):
     """The stored file, to those who may see its record."""
     ev = Evidence.get_or_none(Evidence.id == evidence_id) or abort(404)
     _record(ev.record_id)
-    path = services.evidence_path(ev.sha256)
+    path = files.path(ev.sha256)
     if not os.path.exists(path):
         abort(404, "文件已不在存储中，请联系管理员。")
     return send_file(path, mimetype=ev.mime, download_name=ev.filename, as_attachment=ev.mime == "application/pdf",

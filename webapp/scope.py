@@ -17,3 +17,8 @@ def visible(query, area_field, user):
 
 def can_see_area(user, area):
     return area.is_within(user.area)
+
+
+def areas_of(user):
+    """The areas the user may see (their own and below), in tree order: for area choosers."""
+    return list(visible(Area.select(), Area.id, user).order_by(Area.path))

@@ -6,7 +6,7 @@ from peewee import fn
 
 from .. import htmx
 from ..org.models import Area, Role
-from ..scope import can_see_area, visible
+from ..scope import areas_of, can_see_area, visible
 from ..security import require, roles_required
 from . import bp, services
 from .models import Draw, Task
@@ -38,7 +38,7 @@ def _index(form=None, errors=None, status=200):
     draws = list(visible(Draw.select(Draw, Area).join(Area), Draw.area, g.user).order_by(Draw.id.desc()).limit(100))
     titles = {p.id: p.title for p in _catalog().plans.values()}
     counts = dict(Task.select(Task.draw, fn.COUNT(Task.id)).where(Task.draw.in_([d.id for d in draws] or [0])).group_by(Task.draw).tuples())
-    areas = list(visible(Area.select(), Area.id, g.user).order_by(Area.path))
+    areas = areas_of(g.user)
     return render_template("draw/index.html", plans=plans, draws=draws, titles=titles, counts=counts, areas=areas,
                            form=form or {"area": g.user.area.code}, errors=errors or {}), status
 

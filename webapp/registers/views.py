@@ -8,7 +8,7 @@ from flask import Response, abort, flash, g, render_template, request, url_for
 from .. import htmx
 from ..db import db
 from ..org.models import Area, Role
-from ..scope import can_see_area, visible
+from ..scope import areas_of, can_see_area, visible
 from ..security import require, roles_required
 from . import bp, services
 from .models import Inspector, Institution, Recusal
@@ -25,7 +25,7 @@ def _xlsx(data, filename):
 
 
 def _areas():
-    return list(visible(Area.select(), Area.id, g.user).order_by(Area.path))
+    return areas_of(g.user)
 
 
 def _is_admin():

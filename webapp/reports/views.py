@@ -8,7 +8,7 @@ from flask.cli import with_appcontext
 from .. import htmx
 from ..db import db
 from ..org.models import Area
-from ..scope import can_see_area
+from ..scope import areas_of, can_see_area
 from ..security import require
 from . import bp, export, tables, workflow
 from . import plans as plan_store
@@ -50,7 +50,7 @@ def _selection():
 
 
 def _areas(user):
-    return list(Area.select().where(Area.path.startswith(user.area.path)).order_by(Area.path))
+    return areas_of(user)
 
 
 def _query(plan, area, period, **extra):

@@ -9,7 +9,7 @@ from ..audit.models import AuditEntry
 from ..inspection.models import Answer, Evidence, Handling, Record, Result, Status, Visit, VisitInspector
 from ..org.models import Area, Role, Unit, User
 from ..registers.models import Inspector, Institution
-from ..scope import visible
+from ..scope import areas_of, visible
 
 # 待审时长 filter: label -> minimum whole days since submission.
 AGES = [("", "全部", 0), ("3", "3 天以上", 3), ("7", "7 天以上", 7), ("15", "15 天以上", 15), ("30", "30 天以上", 30)]
@@ -136,7 +136,7 @@ def build_queue(user, f):
                   .where(Inspector.user.is_null(False)).order_by(Inspector.name))
     choices = {
         "plans": [(pid, title) for pid, title, _ in by_plan],
-        "areas": list(visible(Area.select(), Area.id, user).order_by(Area.path)),
+        "areas": areas_of(user),
         "inspectors": list(inspectors),
         "ages": [(k, label) for k, label, _ in AGES],
     }

@@ -19,7 +19,7 @@ from ..plans.catalog import catalog
 from ..registers import creditcode
 from ..registers import services as registers
 from ..registers.models import Inspector, Institution, InstitutionKind, Recusal
-from ..scope import can_see_area, visible
+from ..scope import areas_of, can_see_area, visible
 from . import matching
 from .models import BatchStatus, ImportBatch, SourceMapping
 from .reading import ReadError, read_table
@@ -54,7 +54,7 @@ def import_plans():
 
 
 def areas_for(user):
-    return list(visible(Area.select(), Area.id, user).order_by(Area.path))
+    return areas_of(user)
 
 
 def batches_for(user, limit=30):

@@ -5,7 +5,7 @@ with mistakes never replaces a good catalog (the error goes to the log and `plan
 import os
 import threading
 
-from flask import current_app
+from flask import current_app, g, has_request_context
 
 from .loader import PlanError, load_plans
 
@@ -25,6 +25,15 @@ def _signature(directory):
 def catalog(directory=None):
     """The current Catalog for the app's FORMS_DIR (or directory)."""
     directory = directory or current_app.config["FORMS_DIR"]
+    # A page may ask for plans many times (a title per row): look at forms/ once per request.
+    memo = g.setdefault("_plan_catalogs", {}) if has_request_context() else {}
+    if directory in memo:
+        return memo[directory]
+    memo[directory] = _current(directory)
+    return memo[directory]
+
+
+def _current(directory):
     sig = _signature(directory)
     cached = _cache.get(directory)
     if cached is not None and cached[0] == sig:

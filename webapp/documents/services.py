@@ -17,7 +17,8 @@ from ..db import db
 from ..inspection.models import Answer, Handling, Record, Result, VisitInspector
 from ..org.models import Role
 from ..registers.models import Inspector, Institution
-from ..review.workflow import inspector_user_ids
+from ..inspection.services import my_inspector  # noqa: F401  (templates call s.my_inspector)
+from ..review.workflow import inspected_by, inspector_user_ids
 from . import numbering
 from .models import FollowUp, FollowUpResult, Opinion, OpinionStatus
 
@@ -52,10 +53,6 @@ def can_compose(user, record):
 
 def can_edit(user, opinion):
     return opinion.status == OpinionStatus.DRAFT and can_compose(user, opinion.record)
-
-
-def can_issue(user, opinion):
-    return can_edit(user, opinion)
 
 
 def can_void(user, opinion):
@@ -401,13 +398,21 @@ def add_follow_up(user, opinion, values, evidence=None):
     return fu
 
 
-def my_inspector(user):
-    """The signed-in user's 执法人员 register entry (pre-selected as 复查 inspector), if any."""
-    return Inspector.get_or_none(Inspector.user == user)
+def latest_follow_ups(opinions):
+    """{opinion id: its latest 复查} for a list, in one query (the lists show one per row)."""
+    latest = {}
+    ids = [o.id for o in opinions]
+    for fu in FollowUp.select().where(FollowUp.opinion.in_(ids or [0])).order_by(FollowUp.date, FollowUp.id):
+        latest[fu.opinion_id] = fu
+    return latest
 
 
-def latest_follow_up(opinion):
-    return opinion.followups.order_by(FollowUp.date.desc(), FollowUp.id.desc()).first()
+def composable(records, user):
+    """The records (an area-scoped Record query) this user may write a 意见书 for: the SQL form
+    of can_compose — their own inspections, or any as reviewer/admin."""
+    if user.has_role(Role.REVIEWER, Role.ADMIN):
+        return records
+    return records.where(inspected_by(user))
 
 
 def overdue(query_for_user, today=None):

@@ -9,9 +9,9 @@ from flask.cli import with_appcontext
 from .. import evidence as files, htmx
 from ..db import db
 from ..errors import Invalid
-from ..inspection.models import Record
+from ..inspection.models import Record, Visit
 from ..org.models import Role, Unit
-from ..registers.models import Inspector
+from ..registers.models import Inspector, Institution
 from ..scope import visible
 from ..security import require, roles_required
 from . import bp, numbering, printing, services
@@ -71,15 +71,16 @@ def index():
     rows = records = None
     if tab == "pending":
         # only the records this user may write the 意见书 for (their own inspections, or as reviewer)
-        records = [r for r in services.pending_records(visible(Record.select(), Record.area, g.user)).limit(300)
-                   if services.can_compose(g.user, r)]
+        listed = Record.select(Record, Institution, Visit).join(Institution).switch(Record).join(Visit).switch(Record)
+        records = list(services.pending_records(services.composable(visible(listed, Record.area, g.user), g.user)).limit(300))
     elif tab == "overdue":
         rows = list(services.overdue(_opinions()))
     else:
         status = {"draft": OpinionStatus.DRAFT, "issued": OpinionStatus.ISSUED, "voided": OpinionStatus.VOIDED}[tab]
         rows = list(q.where(Opinion.status == status).limit(500))
+    latest = services.latest_follow_ups(rows or []).get
     return htmx.render("documents/index.html", "documents/_list.html", tab=tab, tabs=TABS, rows=rows, records=records,
-                       today=datetime.date.today(), latest=services.latest_follow_up)
+                       today=datetime.date.today(), latest=lambda o: latest(o.id))
 
 
 @bp.route("/overdue")
@@ -88,7 +89,7 @@ def overdue():
     """逾期未复查: issued 意见书 past their deadline with no 复查 recorded."""
     rows = list(services.overdue(_opinions()))
     return htmx.render("documents/index.html", "documents/_list.html", tab="overdue", tabs=TABS, rows=rows, records=None,
-                       today=datetime.date.today(), latest=services.latest_follow_up)
+                       today=datetime.date.today(), latest=lambda o: None)  # overdue means no 复查 yet
 
 
 def _compose_page(rec, values, errors, status=200):

@@ -61,6 +61,13 @@ def inspector_user_ids(record):
     return {r.user_id for r in rows if r.user_id} | {record.created_by_id}
 
 
+def inspected_by(user):
+    """SQL condition on Record: the user inspected or wrote it (the query form of
+    inspector_user_ids, for lists)."""
+    mine = VisitInspector.select(VisitInspector.visit).join(Inspector).where(Inspector.user == user.id)
+    return (Record.created_by == user.id) | Record.visit.in_(mine)
+
+
 def is_editable(record):
     return Status(record.status) in EDITABLE
 

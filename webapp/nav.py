@@ -2,7 +2,7 @@
 ask `nav_entries(user)` so a link shows only to the roles that may follow it."""
 from dataclasses import dataclass
 
-from flask import url_for
+from flask import g, url_for
 
 
 @dataclass(frozen=True)
@@ -24,6 +24,14 @@ def register(label, endpoint, roles, hint="", badge=None):
 def nav_entries(user):
     if user is None:
         return []
+    # the layout and the home page both list them: count the badges once per request
+    memo = g.setdefault("_nav_entries", {})
+    if user.id not in memo:
+        memo[user.id] = _entries(user)
+    return memo[user.id]
+
+
+def _entries(user):
     out = []
     for e in ENTRIES:
         if user.has_role(*e.roles):

@@ -15,12 +15,14 @@ def init_app(app):
 
     @app.before_request
     def _load_user():
-        from .org.models import User
+        from .org.models import Area, Unit, User
 
         g.user = None
         uid = session.get("uid")
         if uid is not None:
-            g.user = User.get_or_none((User.id == uid) & (User.active == True))  # noqa: E712
+            # unit and area come along: nearly every page scopes by g.user.area
+            g.user = (User.select(User, Unit, Area).join(Unit).join(Area)
+                      .where((User.id == uid) & (User.active == True)).get_or_none())  # noqa: E712
             if g.user is None:
                 session.clear()
         if g.user is None and request.endpoint not in PUBLIC_ENDPOINTS and request.endpoint is not None:

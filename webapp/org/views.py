@@ -1,9 +1,10 @@
 from flask import g, render_template
+from peewee import prefetch
 
 from ..scope import visible
 from ..security import roles_required
 from . import bp
-from .models import Area, Role, Unit, User
+from .models import Area, Role, Unit, User, UserRole
 
 
 @bp.route("/users")
@@ -11,4 +12,4 @@ from .models import Area, Role, Unit, User
 def users():
     """Users of the units in the signed-in user's area and below."""
     rows = visible(User.select(User, Unit, Area).join(Unit).join(Area), Unit.area, g.user).order_by(Area.path, Unit.name, User.username)
-    return render_template("org/users.html", users=list(rows))
+    return render_template("org/users.html", users=prefetch(rows, UserRole))  # roles in one query, not one per user

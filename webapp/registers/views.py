@@ -4,6 +4,7 @@ import sys
 
 import click
 from flask import Response, abort, flash, g, render_template, request, url_for
+from peewee import JOIN
 
 from .. import htmx
 from ..db import db
@@ -180,7 +181,11 @@ def inspectors():
     """The inspectors of the user's areas, with their 回避 declarations."""
     from ..org.models import Unit
 
-    rows = list(visible(Inspector.select(Inspector, Unit, Area).join(Unit).join(Area), Unit.area, g.user)
+    from ..org.models import User
+
+    # the linked account is shown per row: join it rather than load it row by row
+    rows = list(visible(Inspector.select(Inspector, Unit, Area, User).join(Unit).join(Area)
+                        .switch(Inspector).join(User, JOIN.LEFT_OUTER), Unit.area, g.user)
                 .order_by(Area.path, Unit.name, Inspector.name))
     counts = {}
     for (iid,) in Recusal.select(Recusal.inspector).where(Recusal.inspector.in_([i.id for i in rows] or [0])).tuples():

@@ -140,7 +140,9 @@ def build_queue(user, f):
         "inspectors": list(inspectors),
         "ages": [(k, label) for k, label, _ in AGES],
     }
-    return Queue(rows=rows, total=base.count(), matching=_apply_filters(base, f, user).count(), by_plan=by_plan, choices=choices)
+    total = base.count()
+    matching = _apply_filters(base, f, user).count() if f.active else total
+    return Queue(rows=rows, total=total, matching=matching, by_plan=by_plan, choices=choices)
 
 
 # ---- the whole record --------------------------------------------------------------------------

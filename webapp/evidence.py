@@ -1,6 +1,6 @@
 """Evidence files (photos, PDFs) for check items and for 复查: checked by their first bytes,
 limited in size, stored once under instance/evidence/ by SHA-256 and never overwritten.
-Every feature that takes a file goes through here."""
+Every feature that keeps a file goes through here (uploaded task lists use store/path too)."""
 import hashlib
 import os
 
@@ -48,14 +48,15 @@ def read_upload(upload, field="evidence"):
     return data, name, mime
 
 
-def path(sha):
-    return os.path.join(current_app.instance_path, "evidence", sha[:2], sha)
+def path(sha, folder="evidence"):
+    """Where the bytes of `sha` live: instance/<folder>/<first two hex digits>/<sha>."""
+    return os.path.join(current_app.instance_path, folder, sha[:2], sha)
 
 
-def store(data):
-    """Write the bytes once under their SHA-256 and return it."""
+def store(data, folder="evidence"):
+    """Write the bytes once under their SHA-256 and return it (also used for uploaded lists)."""
     sha = hashlib.sha256(data).hexdigest()
-    target = path(sha)
+    target = path(sha, folder)
     if not os.path.exists(target):
         os.makedirs(os.path.dirname(target), exist_ok=True)
         tmp = f"{target}.{os.getpid()}.tmp"

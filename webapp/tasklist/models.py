@@ -24,7 +24,7 @@ class ImportBatch(BaseModel):
     area = ForeignKeyField(Area, backref="task_imports", on_delete="RESTRICT")
     source = CharField(max_length=64)  # 来源, e.g. 乌鲁木齐市执法平台: mappings are kept per source
     file_name = CharField(max_length=255)
-    file_hash = CharField(max_length=64, index=True)  # sha256; the file is instance/uploads/<hash>
+    file_hash = CharField(max_length=64, index=True)  # sha256; the file is instance/uploads/<hash[:2]>/<hash>
     signature = CharField(max_length=64, default="")  # hash of the header row
     status = CharField(max_length=8, default=BatchStatus.PENDING)
     mapping = TextField(default="")  # JSON {field: header}; "" until mapped

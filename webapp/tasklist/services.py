@@ -7,8 +7,8 @@ import datetime
 import json
 import os
 
-from flask import current_app
 
+from .. import evidence as files
 from ..audit import trail
 from ..errors import Invalid  # noqa: F401  (views catch services.Invalid)
 from ..db import db
@@ -26,6 +26,7 @@ from .reading import ReadError, read_table
 
 MAX_BYTES = 10 * 1024 * 1024
 EXTENSIONS = (".xlsx", ".csv", ".txt")
+UPLOADS = "uploads"  # instance/uploads/: the lists as uploaded, by content hash
 
 
 
@@ -65,26 +66,9 @@ def get_batch(batch_id, user):
     return visible(ImportBatch.select(), ImportBatch.area, user).where(ImportBatch.id == batch_id).first()
 
 
-def upload_dir():
-    return os.path.join(current_app.instance_path, "uploads")
-
-
 def file_path(sha):
-    return os.path.join(upload_dir(), sha)
-
-
-def _store(data):
-    import hashlib
-
-    sha = hashlib.sha256(data).hexdigest()
-    path = file_path(sha)
-    if not os.path.exists(path):
-        os.makedirs(upload_dir(), exist_ok=True)
-        tmp = f"{path}.{os.getpid()}.tmp"
-        with open(tmp, "wb") as fh:
-            fh.write(data)
-        os.replace(tmp, path)  # atomic: a reader never sees half a file
-    return sha
+    """The uploaded list, stored once by content hash (instance/uploads/)."""
+    return files.path(sha, UPLOADS)
 
 
 def table_of(batch):
@@ -179,7 +163,7 @@ def start(user, form, upload):
                 errors["file"] = str(e)
     if errors:
         raise Invalid(errors)
-    sha = _store(data)
+    sha = files.store(data, UPLOADS)
     done = imported_draw(sha, plan.id, area)
     if done is not None:
         raise AlreadyImported(done)

@@ -7,7 +7,7 @@ from .org.models import Area
 
 def visible_areas(user):
     """Subquery of the ids of the areas the user may see."""
-    return Area.select(Area.id).where(Area.path.startswith(user.area.path))
+    return user.area.subtree_ids()
 
 
 def visible(query, area_field, user):

@@ -66,7 +66,7 @@ def candidates_query(plan, area):
     case, kinds = _kind_case(plan)
     return (Institution.select(Institution.id, Institution.area, case)
             .join(InstitutionKind, on=(InstitutionKind.institution == Institution.id))
-            .where(Institution.area.in_(area.subtree().select(Area.id)), Institution.status == ACTIVE,
+            .where(Institution.area.in_(area.subtree_ids()), Institution.status == ACTIVE,
                    InstitutionKind.kind.in_(kinds))
             .order_by(Institution.id))
 
@@ -100,7 +100,7 @@ def _lookback_ids(plan, area):
     rows = (Record.select(Record.institution, Visit.date).join(Handling, on=(Handling.record == Record.id))
             .switch(Record).join(Visit, on=(Record.visit == Visit.id))
             .where(Handling.penalty == True, Record.status == Status.APPROVED,  # noqa: E712
-                   Visit.date.between(start, end), Record.area.in_(area.subtree().select(Area.id))).tuples())
+                   Visit.date.between(start, end), Record.area.in_(area.subtree_ids())).tuples())
     unrectified = {i.id for y in years for i in unrectified_institutions(y, area)}
     return sorted({iid for iid, day in rows if day.year in years} | unrectified)
 
@@ -112,11 +112,11 @@ def _last_pairs(area, before=None):
     pairs = {}
     # earlier confirmed draws first, visits after: a real visit overrides a drawn team
     rows = (TaskInspector.select(Task.institution, Task.id, TaskInspector.inspector).join(Task).join(Draw)
-            .where(Draw.confirmed == True, Task.area.in_(area.subtree().select(Area.id)),  # noqa: E712
+            .where(Draw.confirmed == True, Task.area.in_(area.subtree_ids()),  # noqa: E712
                    Draw.id < (before or 2**62))
             .order_by(Task.id).tuples())
     for source in (rows, (VisitInspector.select(Visit.institution, Visit.id, VisitInspector.inspector).join(Visit)
-                          .where(Visit.area.in_(area.subtree().select(Area.id)))
+                          .where(Visit.area.in_(area.subtree_ids()))
                           .order_by(Visit.date, Visit.id).tuples())):
         latest = {}
         for iid, key, insp in source:
@@ -135,7 +135,7 @@ def gather(plan, area, before=None):
     units = candidates(plan, area)
     areas = {str(a_id): path for a_id, path in area.subtree().select(Area.id, Area.path).tuples()}
     inspectors = [list(r) for r in (Inspector.select(Inspector.id, Unit.area).join(Unit)
-                                    .where(Inspector.active == True, Unit.area.in_(area.subtree().select(Area.id)))  # noqa: E712
+                                    .where(Inspector.active == True, Unit.area.in_(area.subtree_ids()))  # noqa: E712
                                     .order_by(Inspector.id).tuples())]
     ids = [i for i, _ in inspectors]
     recusals = sorted([list(r) for r in Recusal.select(Recusal.inspector, Recusal.institution)
@@ -385,7 +385,7 @@ def swap_candidates(task):
     on_task = [r.inspector_id for r in task.inspector_rows]
     barred = Recusal.select(Recusal.inspector).where(Recusal.institution == task.institution)
     return list(Inspector.select(Inspector, Unit).join(Unit)
-                .where(Inspector.active == True, Unit.area.in_(task.draw.area.subtree().select(Area.id)),  # noqa: E712
+                .where(Inspector.active == True, Unit.area.in_(task.draw.area.subtree_ids()),  # noqa: E712
                        Inspector.id.not_in(on_task or [0]), Inspector.id.not_in(barred))
                 .order_by(Inspector.name, Inspector.id))
 

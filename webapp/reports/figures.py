@@ -64,13 +64,9 @@ def money(fen, unit):
     return Decimal(text)
 
 
-def subtree(area):
-    return Area.select(Area.id).where(Area.path.startswith(area.path))
-
-
 def approved(plan_id, area, period=Period()):
     """Conditions on Record (joined to Visit when a period is asked) for the counted records."""
-    cond = (Record.plan_id == plan_id) & (Record.status == int(Status.APPROVED)) & Record.area.in_(subtree(area))
+    cond = (Record.plan_id == plan_id) & (Record.status == int(Status.APPROVED)) & Record.area.in_(area.subtree_ids())
     if period.start:
         cond &= Record.visit.in_(Visit.select(Visit.id).where(Visit.date >= period.start))
     if period.end:
@@ -112,7 +108,7 @@ def units_total(plan, area, categories):
     kinds = sorted({k for c in order for k in c.kinds})
     idx = Case(None, [(InstitutionKind.kind.in_(list(c.kinds)), i) for i, c in enumerate(order)], None)
     inner = (Institution.select(Institution.id, fn.MIN(idx).alias("ci")).join(InstitutionKind)
-             .where((Institution.status == "在业") & Institution.area.in_(subtree(area)) & InstitutionKind.kind.in_(kinds))
+             .where((Institution.status == "在业") & Institution.area.in_(area.subtree_ids()) & InstitutionKind.kind.in_(kinds))
              .group_by(Institution.id))
     sql, params = inner.sql()
     counts = dict(db.execute_sql(f"SELECT t.ci, COUNT(*) FROM ({sql}) AS t GROUP BY t.ci", params).fetchall())
@@ -286,7 +282,7 @@ def units_behind(plan, summary, area, row, col_key, period=Period()):
             idx = Case(None, [(InstitutionKind.kind.in_(list(c.kinds)), i) for i, c in enumerate(order)], None)
             wanted = [i for i, c in enumerate(order) if c.key in rows]
             ids = (Institution.select(Institution.id).join(InstitutionKind)
-                   .where((Institution.status == "在业") & Institution.area.in_(subtree(area)) & InstitutionKind.kind.in_(kinds))
+                   .where((Institution.status == "在业") & Institution.area.in_(area.subtree_ids()) & InstitutionKind.kind.in_(kinds))
                    .group_by(Institution.id).having(fn.MIN(idx).in_(wanted)))
             return Institution.select().where(Institution.id.in_(ids)).order_by(Institution.name)
         cond &= Record.category.in_(rows)

@@ -89,7 +89,7 @@ def _apply_filters(query, f, user):
     if f.area.isdigit():
         area = Area.get_or_none(Area.id == int(f.area))
         if area is not None and area.is_within(user.area):
-            query = query.where(Record.area.in_(Area.select(Area.id).where(Area.path.startswith(area.path))))
+            query = query.where(Record.area.in_(area.subtree_ids()))
     if f.inspector.isdigit():
         query = query.where(Record.visit.in_(VisitInspector.select(VisitInspector.visit).where(VisitInspector.inspector == int(f.inspector))))
     days = {k: d for k, _, d in AGES}.get(f.age, 0)

@@ -14,7 +14,7 @@ def _unit_rows(plan, area, n):
     kinds = {k: c for c in plan.categories for k in c.kinds}
     seen, out = set(), []
     query = (Institution.select(Institution, InstitutionKind.kind.alias("k")).join(InstitutionKind)
-             .where(Institution.area.in_(area.subtree().select(Area.id)) & (Institution.status == "在业")
+             .where(Institution.area.in_(area.subtree_ids()) & (Institution.status == "在业")
                     & InstitutionKind.kind.in_(list(kinds))).order_by(Institution.id))
     for inst in query.objects():
         if inst.id in seen:
@@ -36,7 +36,7 @@ def rows(plan, area, problems=True, n=7):
     """The list's rows: by credit code, one by (spaced, half-width-bracketed) name only, some with
     inspectors named by name or 执法证号, the rest left to the system; with `problems`, also a
     unit missing from the register and one with a wrong credit code."""
-    people = list(Inspector.select().join(OrgUnit).where((Inspector.active == True) & OrgUnit.area.in_(area.subtree().select(Area.id)))  # noqa: E712
+    people = list(Inspector.select().join(OrgUnit).where((Inspector.active == True) & OrgUnit.area.in_(area.subtree_ids()))  # noqa: E712
                   .order_by(Inspector.user.is_null(), Inspector.id))
     tier = plan.tiers[0].name
     deadline = next((d.date for d in plan.deadlines if "完成" in d.name), None)

@@ -97,7 +97,7 @@ def imported_draw(file_hash, plan_id, area):
 
 def register_of(plan, area):
     """The area's register, active inspectors, 回避 and the units already tasked under the plan."""
-    subtree = area.subtree().select(Area.id)
+    subtree = area.subtree_ids()
     kinds = {}
     for iid, kind in InstitutionKind.select(InstitutionKind.institution, InstitutionKind.kind).join(Institution).where(Institution.area.in_(subtree)).tuples():
         kinds.setdefault(iid, []).append(kind)
@@ -259,7 +259,7 @@ def preview_context(batch):
 def search_units(batch, q, limit=20):
     """Units of the import's area whose name or credit code contains q (for linking a row)."""
     q = (q or "").strip()
-    query = Institution.select(Institution, Area).join(Area).where(Institution.area.in_(batch.area.subtree().select(Area.id)))
+    query = Institution.select(Institution, Area).join(Area).where(Institution.area.in_(batch.area.subtree_ids()))
     if q:
         query = query.where(Institution.name.contains(q) | Institution.credit_code.contains(q.upper()))
     return list(query.order_by(Institution.name).limit(limit))

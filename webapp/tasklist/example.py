@@ -2,7 +2,7 @@
 imports one, the upload page offers one for download, tests/data/tasklist/ holds one.
 
 Deterministic (units and inspectors in id order), so the same register gives the same file."""
-from ..org.models import Area, Unit as OrgUnit
+from ..org.models import Unit as OrgUnit
 from ..printing import HeaderCell, Sheet, build_workbook
 from ..registers import creditcode
 from ..registers.models import Inspector, Institution, InstitutionKind

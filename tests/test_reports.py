@@ -259,4 +259,7 @@ def test_roll_up_rows_equal_each_areas_own_table(app, org, pid):
         by_area = {r["area"]: {c["col"]: c["value"] for c in r["cells"]} for r in rolled["rows"]}
         for area in (org.d1, org.d2, org.city):
             assert by_area[area.code] == figures(plan, summary, area)[TOTAL], area.name
+        # the page passes the area's own built table instead of computing it again
+        again = tables.compare(plan, summary, org.city, own=tables.build(plan, summary, org.city))
+        assert again == rolled
         assert any(v for v in by_area[org.d1.code].values())  # the world has figures to compare

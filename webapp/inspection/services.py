@@ -9,7 +9,6 @@ import re
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
-from peewee import fn
 
 from ..audit import trail
 from .. import evidence as files
@@ -520,9 +519,3 @@ def submit(user, record):
 
     return workflow.submit(user, record, check=check)
 
-
-def counts_by_state(user):
-    """Records visible to the user by state (for the task page's header)."""
-    rows = (visible(Record.select(Record.status, fn.COUNT(Record.id).alias("n")), Record.area, user)
-            .group_by(Record.status))
-    return {Status(r.status): r.n for r in rows}

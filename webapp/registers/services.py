@@ -6,7 +6,6 @@ import io
 import re
 from dataclasses import dataclass, field
 
-from peewee import fn
 
 from ..audit import trail
 from ..db import db
@@ -497,13 +496,6 @@ def withdraw_recusal(rec, actor):
         trail.record(actor, "recusal.delete", "inspector", rec.inspector_id,
                      before={"institution": rec.institution_id, "reason": rec.reason})
         rec.delete_instance()
-
-
-def counts_by_kind(user=None):
-    query = InstitutionKind.select(InstitutionKind.kind, fn.COUNT(InstitutionKind.id)).join(Institution)
-    if user is not None:
-        query = visible(query, Institution.area, user)
-    return dict(query.group_by(InstitutionKind.kind).tuples())
 
 
 def import_from_path(path):

@@ -98,7 +98,7 @@ def display(value):
     return str(value)
 
 
-def compare(plan, summary, area, period=Period()):
+def compare(plan, summary, area, period=Period(), own=None):
     """Roll-up: the 合计 figures of each area directly below, side by side, and the area's own.
 
     A city sees its districts, a province its cities (domain.md: each level rolls the figures up).
@@ -115,8 +115,11 @@ def compare(plan, summary, area, period=Period()):
     # the failure columns of every child come from one query; the other figures are cheap
     pre = child_failure_totals(plan, summary, area, children, period)
     for a in children + [area]:
-        data = (figures(plan, summary, a, period) if a is area
-                else table_figures(plan, summary, a, period, failures=pre[a.id]))[TOTAL]
+        if a is area and own is not None:  # the area's own table is already built: take its 合计
+            data = {c["col"]: c["value"] for c in next(r for r in own["rows"] if r["key"] == TOTAL)["cells"]}
+        else:
+            data = (figures(plan, summary, a, period) if a is area
+                    else table_figures(plan, summary, a, period, failures=pre[a.id]))[TOTAL]
         rows.append({"key": TOTAL, "area": a.code, "label": a.name if a is not area else f"{a.name}合计",
                      "total": a is area, "cells": [{"col": c.key, "value": data[c.key]} for c in cols]})
     return {"key": summary.key, "title": summary.title, "header": head, "rows": rows}

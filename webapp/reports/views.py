@@ -78,8 +78,9 @@ def index():
     ctx = dict(plans=plan_store.plans_with_summaries(), areas=_areas(g.user), plan=plan, area=area, period=period,
                errors=errors, args=request.values)
     if plan is not None:
-        ctx.update(tables=tables.build_all(plan, area, period),
-                   compares=[c for c in (tables.compare(plan, s, area, period) for s in plan.summaries) if c],
+        built = tables.build_all(plan, area, period)
+        ctx.update(tables=built,
+                   compares=[c for c in (tables.compare(plan, s, area, period, own=t) for s, t in zip(plan.summaries, built)) if c],
                    query=_query(plan, area, period), reports=_latest(plan, area),
                    can_prepare=workflow.can_prepare(g.user, area), unit_name=workflow.unit_name(area))
     return htmx.render("reports/page.html", "reports/_tables.html", **ctx)

@@ -6,18 +6,13 @@ from peewee import fn
 
 from .. import htmx
 from ..org.models import Area, Role
+from ..plans.catalog import catalog
 from ..scope import areas_of, can_see_area, visible
 from ..security import require, roles_required
 from . import bp, services
 from .models import Draw, Task
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-def _catalog():
-    from ..registers.services import catalog
-
-    return catalog()
 
 
 def _draw(draw_id):
@@ -33,10 +28,10 @@ def _plan(draw):
 
 
 def _index(form=None, errors=None, status=200):
-    plans = [p for p in _catalog().plans.values() if p.kind == "random"]
+    plans = [p for p in catalog().plans.values() if p.kind == "random"]
     plans.sort(key=lambda p: (-p.year, p.id))
     draws = list(visible(Draw.select(Draw, Area).join(Area), Draw.area, g.user).order_by(Draw.id.desc()).limit(100))
-    titles = {p.id: p.title for p in _catalog().plans.values()}
+    titles = {p.id: p.title for p in catalog().plans.values()}
     counts = dict(Task.select(Task.draw, fn.COUNT(Task.id)).where(Task.draw.in_([d.id for d in draws] or [0])).group_by(Task.draw).tuples())
     areas = areas_of(g.user)
     return render_template("draw/index.html", plans=plans, draws=draws, titles=titles, counts=counts, areas=areas,
@@ -56,7 +51,7 @@ def run():
     """Run a draw; the result waits for confirmation on its own page."""
     form = {k: request.form.get(k, "").strip() for k in ("plan", "area", "seed", "witnesses")}
     errors = {}
-    plan = _catalog().get(form["plan"])
+    plan = catalog().get(form["plan"])
     if plan is None or plan.kind != "random":
         errors["plan"] = "请选择随机抽查计划"
     area = Area.get_or_none(Area.code == form["area"])

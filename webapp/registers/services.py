@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 
 
 from ..audit import trail
+from ..plans.catalog import catalog  # the vocabulary (kinds, services) lives with the plans
 from ..db import db
 from ..org.models import Area, Unit, User
 from ..printing import HeaderCell, Sheet, build_workbook
@@ -45,13 +46,6 @@ class Conflict(Exception):
 # ------------------------------------------------------------------------------------------------
 # The vocabulary (register kinds and services) comes from the plans' shared file
 # ------------------------------------------------------------------------------------------------
-
-def catalog():
-    """The plans catalog (the plans feature reloads it when a file in forms/ changes)."""
-    from ..plans.catalog import catalog as plans_catalog
-
-    return plans_catalog()
-
 
 def kind_names():
     return {k: v.name for k, v in catalog().kinds.items()}

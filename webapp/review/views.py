@@ -108,13 +108,9 @@ ACTION_LABELS = {
 }
 
 
-def status_label(value):
-    return Status(value).label
-
-
 @bp.app_template_filter("record_status")
 def _record_status(value):
-    return status_label(value)
+    return Status(value).label
 
 
 # The review's own write endpoints, in the shape of inspection.views.WRITE_ENDPOINTS: how to

@@ -2,6 +2,8 @@
 from flask import render_template
 from flask_wtf.csrf import CSRFError
 
+from .db import Busy
+
 class Invalid(Exception):
     """User mistakes: {field name: Chinese message}, shown beside the fields (the services of
     every feature raise this one class, so views handle them alike)."""
@@ -18,6 +20,7 @@ MESSAGES = {
     405: ("请求方式不允许", "此页面不接受这种请求方式。"),
     409: ("操作冲突", "该记录当前状态不允许此操作。"),
     413: ("文件过大", "上传的文件超过了大小限制。"),
+    503: ("系统繁忙", "系统繁忙，请稍后重试。"),
     500: ("系统错误", "服务器处理时出现错误，已记录。请稍后重试或联系管理员。"),
 }
 
@@ -36,6 +39,13 @@ def init_app(app):
 
     for code in MESSAGES:
         app.register_error_handler(code, _http_error)
+
+    @app.errorhandler(Busy)
+    def _busy(e):
+        # A write that could not get the database lock in time: nothing was written, and the
+        # page keeps what was typed (htmx does not swap a 503 over the form).
+        resp = render_error(503, str(e))
+        return resp[0], 503, {"Retry-After": "2"}
 
     @app.errorhandler(CSRFError)
     def _csrf(e):

@@ -12,7 +12,7 @@ import datetime
 from flask import abort
 
 from ..audit import trail
-from ..db import db, is_postgres
+from ..db import transaction
 from ..inspection.models import Answer, Record, Result, Status, VisitInspector
 from ..org.models import Role
 from ..registers.models import Inspector
@@ -122,12 +122,6 @@ def is_clean(record):
     return failure_count(record) == 0
 
 
-def _write_transaction():
-    # SQLite: take the write lock at BEGIN so two writers queue on busy_timeout instead of one
-    # failing on a stale snapshot. PostgreSQL: the row locks of the UPDATEs do the queueing.
-    return db.atomic() if is_postgres() else db.atomic("IMMEDIATE")
-
-
 def _apply(user, record, verb, reason="", check=None):
     refusal = _actor_refusal(user, record, verb)
     if refusal:
@@ -151,7 +145,7 @@ def _apply(user, record, verb, reason="", check=None):
         changes[Record.return_reason] = reason  # shown to the inspectors until the record is approved
     if verb == "approve":
         changes[Record.return_reason] = ""
-    with _write_transaction():
+    with transaction():
         # Compare-and-set on the state: two reviewers clicking at once cannot both succeed.
         n = Record.update(changes).where((Record.id == record.id) & (Record.status == int(current))).execute()
         if n != 1:

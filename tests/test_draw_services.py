@@ -259,10 +259,11 @@ def test_every_draw_write_is_audited(app, org):
         services.confirm(draw, org.users.admin)
         actions = [e.action for e in AuditEntry.select().order_by(AuditEntry.id)]
         assert actions[-2:] == ["draw.run", "draw.confirm"]
-        from webapp.plans.versions import PlanVersion, plan_for
+        from webapp.plans.catalog import plan_at
+        from webapp.plans.versions import PlanVersion
 
         assert PlanVersion.select().where(PlanVersion.plan_id == p.id).count() == 1
-        assert plan_for(p.id, p.version).version == p.version
+        assert plan_at(p.id, p.version).version == p.version
 
 
 def test_cli_run_and_verify(app, org, runner):

@@ -238,7 +238,8 @@ def test_an_old_record_renders_with_its_own_plan_version(rec, app, browser):
     with open(os.path.join(app.config["FORMS_DIR"], p.source), encoding="utf-8") as fh:
         text = fh.read().replace("机构按照批准的业务范围和服务项目执业", "旧版本的检查项文字")
     old = hashlib.sha256(text.encode()).hexdigest()[:16]
-    PlanVersion.create(plan_id=PLAN, version=old, content=text)
+    with open(os.path.join(app.config["FORMS_DIR"], "_categories.toml"), encoding="utf-8") as fh:
+        PlanVersion.create(plan_id=PLAN, version=old, content=text, vocabulary=fh.read())
     Record.update(plan_version=old).where(Record.id == rec.id).execute()
     page = browser("jdy1").get(f"/inspection/records/{rec.id}/sections/2").get_data(as_text=True)
     assert "旧版本的检查项文字" in page and "机构按照批准的业务范围和服务项目执业" not in page

@@ -43,7 +43,7 @@ def vocab():
 
 def _ratios(plan):
     """{(tier, (categories…)): ratio} for compact assertions."""
-    return {(d.tier, d.categories): d.ratio for d in plan.draws}
+    return {(d.tier, d.categories): d.ratio for d in plan.sampling}
 
 
 # ---- the seed plans ------------------------------------------------------------------------
@@ -110,18 +110,18 @@ def test_county_yiliao_ratios(catalog):
 def test_county_yimei_city_draw_takes_what_national_left(catalog):
     """Seed 001 附表2: 内设医疗美容科室 市级 80%（国家双随机未抽取的剩余单位）."""
     plan = catalog.get("2024-county-yimei")
-    city = next(d for d in plan.draws if d.tier == "city" and d.categories == ("cosmetic_dept",))
+    city = next(d for d in plan.sampling if d.tier == "city" and d.categories == ("cosmetic_dept",))
     assert city.ratio == Decimal("0.8")
     assert city.base == "remainder:national"
     assert city.remainder_of == "national"
-    national = next(d for d in plan.draws if d.tier == "national" and d.categories == ("cosmetic_dept",))
+    national = next(d for d in plan.sampling if d.tier == "national" and d.categories == ("cosmetic_dept",))
     assert national.ratio == Decimal("0.2") and national.base is None
 
 
 def test_county_mybj_city_draw_has_a_per_district_minimum(catalog):
     """Seed 001 附表4: 其他医疗、保健机构 市级 10%（每个区县抽 2 家）."""
     plan = catalog.get("2024-county-mybj")
-    city = next(d for d in plan.draws if d.tier == "city")
+    city = next(d for d in plan.sampling if d.tier == "city")
     assert (city.categories, city.ratio, city.per_district) == (("other",), Decimal("0.1"), 2)
 
 
@@ -148,18 +148,18 @@ def test_xj_yiliao_pools_five_percent_over_six_rows(catalog):
 def test_guangxi_draws_everything_in_one_default_tier(catalog):
     plan = catalog.get("2025-fzss-guangxi")
     assert [t.key for t in plan.tiers] == ["default"]
-    (draw,) = plan.draws
+    (draw,) = plan.sampling
     assert (draw.categories, draw.ratio, draw.tier) == (("art", "sperm_bank"), Decimal("1.0"), "default")
 
 
 def test_special_campaign_has_no_draws(catalog):
     plan = catalog.get("2021-zhongwei-fzss")
-    assert plan.kind == "special" and plan.draws == ()
+    assert plan.kind == "special" and plan.sampling == ()
     assert {i.case_kind for i in plan.items} == {ck.key for ck in plan.case_kinds}
 
 
 def test_sample_size_rounds_up_and_draws_at_least_one(catalog):
-    hospital = next(d for d in catalog.get("2025-xj-yiliao").draws if d.categories == ("hospital",))
+    hospital = next(d for d in catalog.get("2025-xj-yiliao").sampling if d.categories == ("hospital",))
     assert hospital.sample_size(0) == 0
     assert hospital.sample_size(1) == 1
     assert hospital.sample_size(25) == 3  # exactly 3.00: the ratio is a Decimal, not 0.12000000001

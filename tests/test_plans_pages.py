@@ -111,7 +111,8 @@ def test_catalog_picks_up_a_new_plan_and_keeps_a_good_one_on_error(app, tmp_path
 def test_old_record_keeps_its_plan_version(app, tmp_path):
     """A version is stored the first time it is used; after the file changes, the old version
     still loads with its own items, and the catalog serves the new one."""
-    from webapp.plans.versions import PlanVersion, plan_for, remember_version
+    from webapp.plans.catalog import plan_at
+    from webapp.plans.versions import PlanVersion, remember_version
 
     forms = _copy_forms(tmp_path)
     app.config["FORMS_DIR"] = str(forms)
@@ -125,6 +126,6 @@ def test_old_record_keeps_its_plan_version(app, tmp_path):
         path.write_text(path.read_text(encoding="utf-8").replace(first_item.text, "新版检查内容"), encoding="utf-8")
         new = catalog().get("2025-mybj-tianjin")
         assert new.version != old.version and new.items[0].text == "新版检查内容"
-        again = plan_for(old.id, old.version)
+        again = plan_at(old.id, old.version)
         assert again.version == old.version and again.items[0].text == first_item.text
-        assert plan_for(new.id, new.version).items[0].text == "新版检查内容"
+        assert plan_at(new.id, new.version).items[0].text == "新版检查内容"

@@ -173,7 +173,8 @@ def test_a_record_counts_with_its_own_plan_version(app, org):
                   .replace(f'items = {list(b.items)!r}'.replace("'", '"'), f'items = {list(a.items)!r}'.replace("'", '"')) \
                   .replace("items = [\"@@A\"]", f'items = {list(b.items)!r}'.replace("'", '"'))
         assert old != text
-        PlanVersion.create(plan_id=pid, version="old-version-0001", content=old)
+        vocabulary = (pathlib.Path(app.config["FORMS_DIR"]) / "_categories.toml").read_text(encoding="utf-8")
+        PlanVersion.create(plan_id=pid, version="old-version-0001", content=old, vocabulary=vocabulary)
         inst = factories.make_institution(org.d1, "旧版本辅助生殖中心", kinds=("art",))
         i1 = Inspector.create(name="甲一", cert_no="A1", unit=org.units.d1, user=org.users.insp1)
         i2 = Inspector.create(name="甲二", cert_no="A2", unit=org.units.d1, user=org.users.insp2)

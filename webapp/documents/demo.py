@@ -7,6 +7,7 @@ import datetime
 from ..inspection.models import Answer, Handling, Record, Status, Visit, VisitInspector
 from ..org.models import Area, User
 from ..plans.loader import load_plans
+from ..plans.versions import remember_version
 from ..registers.models import Inspector, Institution, InstitutionKind, Recusal
 from . import services
 from .models import Opinion
@@ -51,13 +52,7 @@ def load(rng):
     users = [User.get_or_none(User.username == n) for n in ("ts_jdy1", "ts_jdy2")]
     if plan is None or area is None or None in users:
         return {}
-    try:
-        from ..plans import versions
-
-        if hasattr(versions, "remember_version"):
-            versions.remember_version(plan)
-    except Exception:  # the stored copy is an optimisation for old records; the demo goes on without it
-        pass
+    remember_version(plan)  # the records below name this version
     inspectors = [Inspector.get(Inspector.user == u) for u in users]
     recused = Recusal.select(Recusal.institution).where(Recusal.inspector.in_(inspectors))
     candidates = list(Institution.select().join(InstitutionKind)

@@ -85,10 +85,12 @@ def deadline_days():
 def _plan(record):
     """The plan as the record was made with it (its own version), else the current one."""
     try:
-        from ..plans.catalog import get_plan
-        from ..plans.versions import plan_for
+        from ..plans.catalog import UnknownVersion, get_plan, plan_for
 
-        return plan_for(record.plan_id, record.plan_version) or get_plan(record.plan_id)
+        try:
+            return plan_for(record)
+        except UnknownVersion:
+            return get_plan(record.plan_id)
     except Exception:  # a plan file being edited must not stop a document: basis is then typed by hand
         current_app.logger.exception("plan %s could not be loaded for record %s", record.plan_id, record.id)
         return None

@@ -188,7 +188,7 @@ def sample_units(plan, inputs, seed):
         unit_cat[iid], unit_area[iid] = key, area_id
 
     # a tier drawing from another tier's remainder comes after it (seed 001 附表2 市级 80%)
-    rules = sorted(plan.draws, key=lambda r: r.remainder_of is not None)
+    rules = sorted(plan.sampling, key=lambda r: r.remainder_of is not None)
     taken = {}  # (tier, pool categories) -> set of drawn ids
     out = []
     for rule in rules:
@@ -297,7 +297,7 @@ def run_draw(plan, area, actor, seed=None, witnesses="", note=""):
     """Draw for `plan` in `area`; the result is stored as tasks of an unconfirmed Draw."""
     from ..plans.versions import remember_version
 
-    if plan.kind != "random" or not plan.draws:
+    if plan.kind != "random" or not plan.sampling:
         raise DrawError(f"“{plan.title}”不是随机抽查计划，没有抽取规则")
     seed = new_seed() if seed is None else int(seed)
     inputs = gather(plan, area)
@@ -439,7 +439,7 @@ def stored_result(draw):
 
 def verify(draw):
     """Re-run the draw from its stored inputs. Returns (ok, [Chinese lines])."""
-    from ..plans.versions import plan_for
+    from ..plans.catalog import UnknownVersion, plan_for
 
     lines = []
     if draw.source != DrawSource.SYSTEM:
@@ -449,9 +449,10 @@ def verify(draw):
     inputs = unpack(draw.snapshot)
     if inputs_hash(inputs) != draw.register_hash:
         return False, ["名录库快照的哈希与抽取时记录的不一致：快照被改动"]
-    plan = plan_for(draw.plan_id, draw.plan_version)
-    if plan is None:
-        return False, [f"找不到计划 {draw.plan_id} 的版本 {draw.plan_version}"]
+    try:
+        plan = plan_for(draw)
+    except UnknownVersion as e:
+        return False, [str(e)]
     again = compute(plan, inputs, draw.seed)
     stored = stored_result(draw)
     fresh = {(d.institution, d.tier): d for d in again}
@@ -473,9 +474,9 @@ def verify(draw):
 
 def register_changed(draw):
     """True when the live register no longer matches the snapshot the draw used (informational)."""
-    from ..plans.versions import plan_for
+    from ..plans.catalog import plan_at
 
-    plan = plan_for(draw.plan_id, draw.plan_version)
+    plan = plan_at(draw.plan_id, draw.plan_version)
     if plan is None:
         return None
     return inputs_hash(gather(plan, draw.area, before=draw.id)) != draw.register_hash

@@ -6,7 +6,7 @@ from peewee import fn
 
 from .. import htmx
 from ..org.models import Area, Role
-from ..plans.catalog import catalog
+from ..plans.catalog import catalog, plan_for
 from ..scope import areas_of, can_see_area, visible
 from ..security import require, roles_required
 from . import bp, services
@@ -19,12 +19,6 @@ def _draw(draw_id):
     draw = Draw.get_or_none(Draw.id == draw_id) or abort(404)
     require(can_see_area(g.user, draw.area))
     return draw
-
-
-def _plan(draw):
-    from ..plans.versions import plan_for
-
-    return plan_for(draw.plan_id, draw.plan_version)
 
 
 def _index(form=None, errors=None, status=200):
@@ -71,7 +65,7 @@ def run():
 
 
 def _detail_ctx(draw, **extra):
-    plan = _plan(draw)
+    plan = plan_for(draw)
     rows = services.draw_rows(draw, plan)
     ctx = dict(draw=draw, plan=plan, rows=rows, summary=services.summary(draw, plan, rows), cap=services.swap_cap(draw),
                used=services.swaps_used(draw), verify=None)
@@ -132,7 +126,7 @@ def record_pdf(draw_id):
     from ..printing import render_pdf
 
     draw = _draw(draw_id)
-    pdf = render_pdf("print/draw_record.html", **services.record_context(draw, _plan(draw)))
+    pdf = render_pdf("print/draw_record.html", **services.record_context(draw, plan_for(draw)))
     return Response(pdf, mimetype="application/pdf",
                     headers={"Content-Disposition": f"inline; filename*=UTF-8''{quote(f'抽取记录-{draw.id}.pdf')}"})
 
@@ -142,7 +136,7 @@ def record_pdf(draw_id):
 def tasks_xlsx(draw_id):
     """The task list as a workbook."""
     draw = _draw(draw_id)
-    return Response(services.task_workbook(draw, _plan(draw)), mimetype=XLSX,
+    return Response(services.task_workbook(draw, plan_for(draw)), mimetype=XLSX,
                     headers={"Content-Disposition": f"attachment; filename*=UTF-8''{quote(f'检查任务清单-{draw.id}.xlsx')}"})
 
 

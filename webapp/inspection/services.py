@@ -16,8 +16,8 @@ from ..errors import Invalid  # noqa: F401  (views catch services.Invalid)
 from ..db import db
 from ..draw.models import Task, TaskInspector
 from ..org.models import Role, Unit, User
-from ..plans import versions
-from ..plans.catalog import catalog
+from ..plans.catalog import catalog, plan_for
+from ..plans.versions import remember_version
 from ..registers.models import Inspector, Institution, Recusal
 from ..review import workflow
 from ..scope import visible
@@ -32,24 +32,6 @@ class Conflict(Exception):
     def __init__(self, theirs):
         super().__init__("conflict")
         self.theirs = theirs
-
-
-# ------------------------------------------------------------------------------------------------
-# Plans: the current catalog (reloaded when a file changes) and plans by version (immutable).
-# ------------------------------------------------------------------------------------------------
-
-_plan_cache = {}
-
-
-def plan_of(record_or_task):
-    """The plan exactly as the record (or task) was made with; a version never changes content."""
-    key = (record_or_task.plan_id, record_or_task.plan_version)
-    if key not in _plan_cache:
-        plan = versions.plan_for(*key)
-        if plan is None:
-            raise LookupError(f"找不到计划 {key[0]} 的版本 {key[1]}")
-        _plan_cache[key] = plan
-    return _plan_cache[key]
 
 
 # ------------------------------------------------------------------------------------------------
@@ -164,9 +146,9 @@ def start_record(user, task, form):
         errors["inspectors"] = "您本人须是本次检查的执法人员之一。"
     if errors:
         raise Invalid(errors)
-    plan = plan_of(task)
+    plan = plan_for(task)
     with db.atomic():
-        versions.remember_version(plan)
+        remember_version(plan)
         visit = Visit.create(institution=task.institution_id, area=task.area_id, date=date, place=place,
                              representative=representative,
                              representative_title=(form.get("representative_title") or "").strip()[:64],
@@ -232,13 +214,13 @@ class Checklist:
 
     @classmethod
     def load(cls, record):
-        plan = plan_of(record)
+        plan = plan_for(record)
         answers = {a.item_key: a for a in _answer_rows(record.id)}
         evidence = {}
         for e in Evidence.select().where(Evidence.record == record.id).order_by(Evidence.id):
             evidence.setdefault(e.item_key, []).append(e)
         services = set(record.institution.service_keys)
-        names = catalog().services
+        names = plan.vocabulary.services  # the names this plan version was checked against
         sections, suggest = [], {}
         for s in plan.sections:
             items = [i for i in s.items if record.category in i.categories]

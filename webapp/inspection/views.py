@@ -14,6 +14,7 @@ from flask import abort, flash, g, make_response, redirect, render_template, req
 from .. import evidence as files, htmx
 from ..draw.models import Task, TaskInspector
 from ..org.models import Role
+from ..plans.catalog import plan_for
 from ..registers.models import Inspector, Institution
 from ..review import workflow
 from ..security import require, roles_required
@@ -102,7 +103,7 @@ def start(task_id):
             return redirect(url_for(".record", record_id=record.id), 303)
         except Invalid as e:
             errors = e.errors
-    return render_template("inspection/start.html", task=task, plan=services.plan_of(task), errors=errors, form=form,
+    return render_template("inspection/start.html", task=task, plan=plan_for(task), errors=errors, form=form,
                            today=datetime.date.today().isoformat(),
                            choices=services.inspector_choices(g.user, task),
                            preset={r.inspector_id for r in task.inspector_rows} | _own_inspector_ids()), 422 if errors else 200

@@ -1,16 +1,34 @@
-"""The plans in forms/, loaded once and reloaded when a file there changes.
+"""The plans of the app: the current ones in forms/, and any plan by version. One cache.
 
 Next year's plan is a new file dropped into forms/: it shows up without a restart, and a file
-with mistakes never replaces a good catalog (the error goes to the log and `plans check`)."""
+with mistakes never replaces a good catalog (the error goes to the log and `plans check`).
+
+When the catalog loads a plan, that version is stored at once, exactly as loaded (its text and
+the vocabulary it was checked against: versions.remember_version), and every feature that writes
+a row naming a version stores it again in its own transaction (a no-op when already there).
+`plan_for(record)` is the one way to get the plan a record (task, draw) was made with: from the
+cache, the current catalog, or the stored version parsed with its own vocabulary, even when the
+file in forms/ has since been changed or broken.
+"""
 import os
 import threading
 
 from flask import current_app, g, has_request_context
+from peewee import PeeweeException
 
+from ..db import Busy
+from . import versions
 from .loader import PlanError, load_plans
 
 _lock = threading.Lock()
-_cache = {}  # forms dir -> (signature, Catalog)
+_catalogs = {}  # forms dir -> (signature, Catalog)
+# The one cache of plans by version, for the whole app. A version is a hash of the file's bytes
+# and its stored copy never changes, so an entry never goes stale.
+_plans = {}  # (plan id, version) -> Plan
+
+
+class UnknownVersion(LookupError):
+    """A plan version that is neither in forms/ nor stored (Chinese message)."""
 
 
 def _signature(directory):
@@ -35,7 +53,7 @@ def catalog(directory=None):
 
 def _current(directory):
     sig = _signature(directory)
-    cached = _cache.get(directory)
+    cached = _catalogs.get(directory)
     if cached is not None and cached[0] == sig:
         return cached[1]
     with _lock:
@@ -46,10 +64,58 @@ def _current(directory):
                 raise
             current_app.logger.exception("forms/ 中的计划文件有误，继续使用上一次的计划")
             return cached[1]
-        _cache[directory] = (sig, loaded)
-        return loaded
+        _catalogs[directory] = (sig, loaded)
+        for plan in loaded.plans.values():
+            _plans.setdefault((plan.id, plan.version), plan)
+    _store(loaded)
+    return loaded
+
+
+def _store(loaded):
+    """Store each loaded version now, as loaded. Best effort: a record's own transaction stores
+    its version again, so a busy or not yet migrated database only delays this."""
+    try:
+        for plan in loaded.plans.values():
+            versions.remember_version(plan)
+    except (PeeweeException, Busy):
+        current_app.logger.warning("计划版本暂未能保存，将在首次使用时保存", exc_info=True)
 
 
 def get_plan(plan_id):
     """The current version of a plan, or None."""
     return catalog().get(plan_id)
+
+
+def plan_at(plan_id, version):
+    """The plan as it was at `version`, or None when that version is unknown."""
+    key = (plan_id, version)
+    plan = _plans.get(key)
+    if plan is not None:
+        return plan
+    try:
+        current = catalog().get(plan_id)
+    except PlanError:  # forms/ is broken and nothing good was loaded since the start
+        current_app.logger.warning("forms/ 中的计划文件有误，按已保存的版本读取计划 %s", plan_id)
+        current = None
+    if current is not None and current.version == version:
+        return current
+    plan = versions.stored_plan(plan_id, version)
+    if plan is not None:
+        _plans[key] = plan
+    return plan
+
+
+def plan_for(record):
+    """The plan exactly as `record` (a Record, Task or Draw: anything with plan_id and
+    plan_version) was made with. Raises UnknownVersion when that version is nowhere."""
+    plan = plan_at(record.plan_id, record.plan_version)
+    if plan is None:
+        raise UnknownVersion(f"找不到计划 {record.plan_id} 的版本 {record.plan_version}")
+    return plan
+
+
+def forget():
+    """Empty the caches, as a restarted process would have them (tests, after a restore)."""
+    with _lock:
+        _catalogs.clear()
+        _plans.clear()

@@ -5,13 +5,10 @@ Records are written in bulk (one insert per table and plan) on top of the base d
 institutions and inspectors; each district's reviewer approves its district's records.
 """
 import datetime
-import os
-
-from flask import current_app
 
 from ..inspection.models import Answer, Handling, Record, Status, Visit, VisitInspector
 from ..org.models import Area, Level, Role, Unit, User, UserRole
-from ..plans.versions import PlanVersion
+from ..plans.versions import remember_version
 from ..registers.models import Inspector, Institution, InstitutionKind
 from . import plans as plan_store
 from . import workflow
@@ -20,21 +17,13 @@ SHARE = 0.6        # of the eligible units of a district, inspected per plan
 FAIL_RATE = 0.12   # of the applicable items answered 不合格
 
 
-def store_version(plan):
-    """Keep the plan text a record refers to (records count with their own plan version)."""
-    if not PlanVersion.select().where((PlanVersion.plan_id == plan.id) & (PlanVersion.version == plan.version)).exists():
-        path = os.path.join(current_app.config["FORMS_DIR"], plan.source)
-        with open(path, encoding="utf-8") as fh:
-            PlanVersion.create(plan_id=plan.id, version=plan.version, content=fh.read())
-
-
 def make_records(plan, area, units, pairs, reviewer, rng, status=Status.APPROVED, fail_rate=FAIL_RATE):
     """Visits, records, answers and handling for `units` (institution, kind keys) of one area.
 
     pairs: list of (Inspector, Inspector) — the two officers of each visit (≥2, 行政处罚法 art. 42).
     Returns the number of records made.
     """
-    store_version(plan)
+    remember_version(plan)  # the records below name this version
     now = datetime.datetime.now()
     answers, handlings = [], []
     made = 0

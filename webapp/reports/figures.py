@@ -20,11 +20,10 @@ from ..db import db
 from ..inspection.models import Answer, Handling, Record, Result, Status, Visit
 from ..org.models import Area
 from ..registers.models import Institution, InstitutionKind
-from . import plans as plan_store
+from ..plans.catalog import plan_at
 
 TOTAL = "__total__"  # the 合计 row key
 
-MONEY = {"fines", "fine_only", "confiscation"}
 # Handling sources counted as unit numbers (a revoked unit counts once, whatever its records).
 UNIT_FLAGS = {"revoke_license": Handling.revoke_license, "revoke_person": Handling.revoke_person,
               "revoke_subject": Handling.revoke_subject}
@@ -82,7 +81,7 @@ def column_case(plan, summary, versions):
     """CASE expression mapping an answer's item to its column key, per the record's plan version."""
     maps = {}
     for v in versions or [plan.version]:
-        p = plan_store.plan_for(plan.id, v) or plan
+        p = plan_at(plan.id, v) or plan
         s = next((x for x in p.summaries if x.key == summary.key), summary)
         maps[v] = {c.key: c.items for c in s.columns if c.source == "items"}
     whens = []
@@ -196,7 +195,7 @@ def table_figures(plan, summary, area, period=Period(), failures=None):
             else:
                 vals = handled.get(r)
                 v = vals[hsources.index(c.source)] if vals else 0
-                out[r][c.key] = money(v, c.unit) if c.source in MONEY else int(v or 0)
+                out[r][c.key] = money(v, c.unit) if c.is_money else int(v or 0)
     return out
 
 
@@ -226,7 +225,7 @@ def matrix_figures(plan, summary, area, period=Period()):
                 out[m.key][col.key] = None
             else:
                 v = vals[hsources.index(m.source)] if vals else 0
-                out[m.key][col.key] = money(v, m.unit) if m.source in MONEY else int(v or 0)
+                out[m.key][col.key] = money(v, m.unit) if m.is_money else int(v or 0)
     return out
 
 

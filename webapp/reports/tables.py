@@ -15,7 +15,6 @@ ROW_HEADER_EM = 7.0
 VERTICAL_EM = 2.2
 MONEY_EM = 4.2
 WIDE_EM = 5.0
-MONEY_SOURCES = {"fines", "fine_only", "confiscation"}
 # A4 landscape holds about this many em across at 9pt (277 mm / 3.175 mm); wider goes to A3.
 A4_LANDSCAPE_EM = 86.0
 
@@ -27,7 +26,7 @@ def header(summary):
 
 def _widths(summary):
     cols = summary.columns
-    return [ROW_HEADER_EM] + [MONEY_EM if c.source in MONEY_SOURCES else VERTICAL_EM if c.vertical else WIDE_EM
+    return [ROW_HEADER_EM] + [MONEY_EM if c.is_money else VERTICAL_EM if c.vertical else WIDE_EM
                               for c in cols]
 
 

@@ -8,6 +8,7 @@ from ..audit import trail
 from ..audit.models import AuditEntry
 from ..inspection.models import Answer, Evidence, Handling, Record, Result, Status, Visit, VisitInspector
 from ..org.models import Area, Role, Unit, User
+from ..plans.catalog import catalog, plan_for
 from ..registers.models import Inspector, Institution
 from ..scope import areas_of, visible
 from . import workflow
@@ -78,8 +79,6 @@ class Queue:
 
 
 def plan_titles():
-    from ..inspection.services import catalog
-
     return {pid: p.title for pid, p in catalog().plans.items()}
 
 
@@ -162,7 +161,7 @@ def record_view(record):
     from ..inspection import services
 
     try:
-        plan = services.plan_of(record)
+        plan = plan_for(record)
     except LookupError:
         plan = None
     answers = {a.item_key: a for a in Answer.select().where(Answer.record == record.id)}

@@ -6,7 +6,7 @@ import datetime
 
 from ..inspection.models import Answer, Handling, Record, Status, Visit, VisitInspector
 from ..org.models import Area, User
-from ..plans.loader import load_plans
+from ..plans.catalog import catalog
 from ..plans.versions import remember_version
 from ..registers.models import Inspector, Institution, InstitutionKind, Recusal
 from . import services
@@ -47,7 +47,7 @@ def _issue(user, rec, on):
 
 
 def load(rng):
-    plan = load_plans().get(PLAN_ID)
+    plan = catalog().get(PLAN_ID)
     area = Area.get_or_none(Area.code == "650102")
     users = [User.get_or_none(User.username == n) for n in ("ts_jdy1", "ts_jdy2")]
     if plan is None or area is None or None in users:

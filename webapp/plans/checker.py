@@ -175,7 +175,6 @@ def parse_toml(text: str, checker: Checker) -> dict[str, Any] | None:
         return None
 
 
-
 def key_names(c: Checker, where: str, tables: list[dict] | None, what: str) -> dict[str, str]:
     """[[x]] key + name lists: kinds, services, tiers, case_kinds. Returns key -> name."""
     seen: dict[str, str] = {}

@@ -55,7 +55,6 @@ _COLUMN_SPEC: Spec = {
 }
 
 
-
 def column(
     c: Checker,
     place: str,

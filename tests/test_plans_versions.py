@@ -48,13 +48,17 @@ def _task(org):
 
 
 def test_the_catalog_stores_each_version_as_it_loads_it(app, forms):
+    for name in ("_categories.toml", f"{PLAN}.toml"):  # byte for byte, whatever the line endings
+        path = forms / name
+        path.write_bytes(path.read_bytes().replace(b"\n", b"\r\n"))
     with app.app_context():
         loaded = plans.catalog()
         vocabulary = (forms / "_categories.toml").read_bytes().decode("utf-8")
         for plan in loaded.plans.values():
             row = PlanVersion.get((PlanVersion.plan_id == plan.id) & (PlanVersion.version == plan.version))
             assert row.content == (forms / plan.source).read_bytes().decode("utf-8")
-            assert row.vocabulary == vocabulary
+            assert row.vocabulary == vocabulary and _sha(row.content) == plan.version
+        assert "\r\n" in vocabulary
 
 
 def test_a_plan_file_broken_after_loading_is_never_stored(app, org, forms, browser):

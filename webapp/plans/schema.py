@@ -124,7 +124,7 @@ def plan(c: Checker, data: dict[str, Any], vocab: Vocabulary, version: str, text
         if d["name"] is not None and d["date"] is not None:
             deadlines.append(Deadline(d["name"], d["date"], d["start"]))
 
-    # Tiers: a plan without [[tiers]] has one implicit tier, so every draw has a tier.
+    # Tiers: a plan without [[tiers]] has one implicit tier, so every sampling rule has a tier.
     tier_names = key_names(c, "tiers", top["tiers"], "抽取层级")
     if top["tiers"] is None:
         tier_names = {DEFAULT_TIER_KEY: DEFAULT_TIER_NAME}
@@ -141,7 +141,7 @@ def plan(c: Checker, data: dict[str, Any], vocab: Vocabulary, version: str, text
     if top["kind"] == "random":
         if not sampling and not c.errors:
             c.err("draws", "随机抽查计划至少需要一条抽取规则")
-        # count categories named by any draw, valid or not, so one bad draw gives one error
+        # count categories named by any rule, valid or not, so one bad rule gives one error
         drawn = {
             k
             for t in top["draws"] or []
@@ -239,7 +239,7 @@ def _sampling(
 ) -> tuple[Sampling, ...]:
     """The [[draws]] tables: the sampling rules."""
     out: list[Sampling] = []
-    seen: dict[tuple[str, str], int] = {}  # (tier, category) -> draw index
+    seen: dict[tuple[str, str], int] = {}  # (tier, category) -> rule index
     for i, table in enumerate(tables):
         place = at("", "draws", i)
         f = c.fields(place, table, _SAMPLING_SPEC)
@@ -301,7 +301,7 @@ def _sampling(
         if ok and tier is not None and ratio is not None:
             out.append(Sampling(cats, tier, ratio, base, f["per_district"], "ceil", f["note"]))
 
-    # A remainder draw needs the other tier to draw the very same pool first.
+    # A remainder rule needs the other tier to draw the very same pool first.
     for i, d in enumerate(out):
         other = d.remainder_of
         if other and not any(o.tier == other and o.categories == d.categories for o in out):

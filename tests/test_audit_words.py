@@ -1,0 +1,235 @@
+"""The audit log and the history pages read in Chinese: no raw key (an action such as
+`record.submit`, a field such as `fine_fen`, a stored code such as `pass`) reaches a page, and
+values are shown as a person reads them."""
+import ast
+import html
+import json
+import pathlib
+import re
+
+import pytest
+
+from webapp.audit import labels
+from webapp.audit.models import AuditEntry
+from webapp.demo import DEMO_PASSWORD
+from webapp.inspection.services import OTHER_FLAGS, PENALTY_FLAGS, handling_dict
+from webapp.org.models import User
+from webapp.registers.models import Inspector
+
+from . import factories
+
+WEBAPP = pathlib.Path(__file__).resolve().parent.parent / "webapp"
+HEX_RUN = re.compile(r"[0-9a-f]{16,}")  # a whole hash or plan version, not shortened
+TOKEN_EDGE = r"(?<![A-Za-z0-9_]){}(?![A-Za-z0-9_])"
+
+
+def _visible(page):
+    """The text a person sees in the page's main part (tags and attributes dropped)."""
+    main = page[page.index('<main id="main">'):page.index("</main>")]
+    main = re.sub(r"<script.*?</script>", " ", main, flags=re.S)
+    return html.unescape(re.sub(r"<[^>]+>", " ", main))
+
+
+def _raw_words(entries):
+    """Everything a page must not show as is: actions, entities, keys, and stored codes."""
+    words = set()
+
+    def walk(value):
+        if isinstance(value, dict):
+            for k, v in value.items():
+                words.add(k) if labels.is_key(k) else None
+                walk(v)
+        elif isinstance(value, list):
+            for v in value:
+                walk(v)
+        elif isinstance(value, str) and re.fullmatch(r"[a-z0-9][a-z0-9_.\-]*", value) and re.search(r"[g-z_]", value):
+            words.add(value)  # a lowercase code (pass, hospital, national, 2025-xj-yiliao), not a hash
+
+    for e in entries:
+        words.update({e.action, e.entity})
+        for text in (e.before, e.after):
+            walk(json.loads(text) if text else None)
+    return words
+
+
+def _assert_readable(page, words, where):
+    text = _visible(page)
+    leaked = sorted(w for w in words if re.search(TOKEN_EDGE.format(re.escape(w)), text))
+    assert not leaked, f"{where}: raw keys on the page: {leaked}"
+    assert not HEX_RUN.search(text), f"{where}: an unshortened hash: {HEX_RUN.search(text).group(0)}"
+    assert "未登记的" not in text, f"{where}: a key without a Chinese label"
+
+
+def test_demo_trail_reads_in_chinese(app, runner, browser):
+    assert runner.invoke(args=["demo"]).exit_code == 0
+    with app.app_context():
+        entries = list(AuditEntry.select().order_by(AuditEntry.id))
+        actions = sorted({e.action for e in entries})
+        words = _raw_words(entries)
+        records = sorted({e.record_id for e in entries if e.record_id})
+        institutions = sorted({e.institution_id for e in entries if e.institution_id})
+        for user in User.select():
+            user.set_password(DEMO_PASSWORD)
+            user.save()
+    assert len(actions) >= 20 and {"record.submit", "handling.save", "answer.save", "draw.run"} <= set(actions)
+    assert {"fine_fen", "status", "result_hash"} <= words  # the check below looks for these
+    admin = browser()
+    assert admin.login("admin", DEMO_PASSWORD).status_code == 302
+    page = admin.get("/audit/").get_data(as_text=True)
+    _assert_readable(page, words, "/audit/")
+    for action in actions:
+        page = admin.get(f"/audit/?action={action}").get_data(as_text=True)
+        _assert_readable(page, words, f"/audit/?action={action}")
+        assert f'id="audit-' in page and labels.ACTIONS[action] in _visible(page)
+    for record_id in records:
+        resp = admin.get(f"/review/records/{record_id}/history")
+        assert resp.status_code == 200
+        _assert_readable(resp.get_data(as_text=True), words, f"record {record_id} history")
+    for institution_id in institutions:
+        resp = admin.get(f"/audit/institutions/{institution_id}")
+        assert resp.status_code == 200
+        _assert_readable(resp.get_data(as_text=True), words, f"institution {institution_id} history")
+
+
+def test_values_read_as_a_person_reads_them(app, runner, browser):
+    """合格, money in 元, 是/否, names joined, plan titles, short hashes, 操作人 with unit."""
+    assert runner.invoke(args=["demo"]).exit_code == 0
+    with app.app_context():
+        handling = AuditEntry.select().where(AuditEntry.action == "handling.save").order_by(AuditEntry.id).first()
+        fine = json.loads(handling.after)["fine_fen"]
+        draw = AuditEntry.get(AuditEntry.action == "draw.run")
+        admin = User.get(User.username == "admin")
+        admin.set_password(DEMO_PASSWORD)
+        admin.save()
+    b = browser()
+    b.login("admin", DEMO_PASSWORD)
+    text = _visible(b.get(f"/review/records/{handling.record_id}/history").get_data(as_text=True))
+    assert f"罚款 {fine // 100:,}.{fine % 100:02d} 元" in " ".join(text.split())
+    assert "合格" in text and "行政处罚" in text and " 是 " in text and " 否 " in text
+    assert "草稿 → 已提交" in " ".join(text.split())
+    log = " ".join(_visible(b.get("/audit/?action=draw.run").get_data(as_text=True)).split())
+    result_hash = json.loads(draw.after)["result_hash"]
+    assert f"抽取结果哈希 {result_hash[:10]}…" in log
+    assert "2025年医疗机构国家随机监督抽查工作计划表" in log and "所属地区 天山区" in log
+    assert "王建国（乌鲁木齐市卫生监督所）" in log
+    start = " ".join(_visible(b.get("/audit/?action=record.start").get_data(as_text=True)).split())
+    assert "检查人员 刘洋、陈静" in start
+
+
+def test_register_actions_read_in_chinese(app, org, browser):
+    """Entries the demo does not make: the register's create, update, 回避 and its withdrawal."""
+    with app.app_context():
+        insp = Inspector.create(name="甲监督员一", cert_no="650102001", unit=org.units.d1, user=org.users.insp1)
+    b = browser("admin")
+    form = {"name": "新医院", "credit_code": "91350100M000100Y43", "area": "650102", "kinds": ["hospital", "cosmetic_dept"],
+            "address": "幸福路8号"}
+    assert b.post("/registers/institutions/new", form).status_code == 303
+    with app.app_context():
+        inst_id = AuditEntry.get(AuditEntry.action == "institution.create").institution_id
+    assert b.post(f"/registers/institutions/{inst_id}/edit", dict(form, phone="0991-1234567", version="1")).status_code == 303
+    assert b.post(f"/registers/inspectors/{insp.id}", {"name": "甲监督员一", "cert_no": "650102001", "unit": org.units.d1.id,
+                                                       "specialties": "医疗", "active": "1", "user": "jdy1", "version": "1"}).status_code == 303
+    assert b.post(f"/registers/inspectors/{insp.id}/recusals", {"credit_code": form["credit_code"], "reason": "近亲属任职"},
+                  htmx=True).status_code == 200
+    with app.app_context():
+        from webapp.registers.models import Recusal
+
+        rec = Recusal.get()
+    assert b.post(f"/registers/inspectors/{insp.id}/recusals/{rec.id}/delete", {}, htmx=True).status_code == 200
+    with app.app_context():
+        entries = list(AuditEntry.select())
+        words = _raw_words(entries)
+    assert {"institution.create", "institution.update", "inspector.update", "recusal.create", "recusal.delete"} <= {e.action for e in entries}
+    page = b.get("/audit/").get_data(as_text=True)
+    _assert_readable(page, words, "/audit/")
+    text = " ".join(_visible(page).split())
+    assert "联系电话 （空） → 0991-1234567" in text and "修改检查对象" in text
+    assert "单位类别 内设医疗美容科室的医疗机构、医院（含中医院）" in text and "所属地区 甲区" in text
+    assert "修改执法人员 执法人员 甲监督员一" in text and "专业 （空） → 医疗" in text and "回避理由 近亲属任职" in text
+    _assert_readable(b.get(f"/audit/institutions/{inst_id}").get_data(as_text=True), words, "institution history")
+
+
+def _trail_calls():
+    """(file, action or f-string prefix, literal keys of before=/after=) of every trail.record call."""
+    for path in sorted(WEBAPP.rglob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "record"
+                    and isinstance(node.func.value, ast.Name) and node.func.value.id == "trail"):
+                continue
+            action = node.args[1] if len(node.args) > 1 else None
+            keys = set()
+            for kw in node.keywords:
+                if kw.arg in ("before", "after") and isinstance(kw.value, ast.Dict):
+                    keys |= {k.value for k in kw.value.keys if isinstance(k, ast.Constant)}
+            yield path.relative_to(WEBAPP.parent), action, keys
+
+
+def test_every_action_and_field_written_has_a_label():
+    """Every trail.record call in webapp/ names an action and fields that labels.py knows."""
+    calls = list(_trail_calls())
+    assert len(calls) > 30
+    for where, action, keys in calls:
+        for name, prefix in _action_names(action):
+            if prefix:  # f"record.{verb}": some action of that prefix must be labelled
+                assert any(a.startswith(name) for a in labels.ACTIONS), f"{where}: {name}… has no label"
+            else:
+                assert name in labels.ACTIONS, f"{where}: action {name!r} has no label in audit/labels.py"
+            for key in keys:
+                label, _kind = labels.field(name, key)
+                assert not label.startswith("未登记"), f"{where}: field {key!r} of {name} has no label"
+
+
+def _action_names(node):
+    """The action names an argument can take: ("x.y", False), or ("x.", True) for f"x.{verb}"."""
+    if isinstance(node, ast.Constant):
+        return [(node.value, False)]
+    if isinstance(node, ast.JoinedStr):
+        return [(node.values[0].value, True)]
+    if isinstance(node, ast.IfExp):
+        return _action_names(node.body) + _action_names(node.orelse)
+    raise AssertionError(f"an action written as {ast.dump(node)}: use a literal so its label can be checked")
+
+
+def test_handling_labels_match_the_form(app, org):
+    """处理决定 fields are named in the log as on the form, and every one has a label."""
+    for key, label in PENALTY_FLAGS + OTHER_FLAGS:
+        assert labels.FIELDS[key][0] == label
+    with app.app_context():
+        record = factories.make_record(org, fails=1)
+        for key in handling_dict(record.handling_rows.get()):
+            assert key in labels.FIELDS, key
+
+
+def test_unknown_action_and_field_are_marked_not_shown_bare(app, org, browser):
+    """A key nobody labelled is shown with a marker (and logged), never passed off as a word."""
+    from webapp.audit import trail
+
+    with app.app_context():
+        trail.record(org.users.admin, "widget.frobnicate", "institution", factories.make_institution(org.d1, "某医院").id,
+                     after={"colour_code": "x1"})
+    page = " ".join(_visible(browser("admin").get("/audit/").get_data(as_text=True)).split())
+    assert "未登记的操作（widget.frobnicate）" in page and "未登记的字段（colour_code）" in page
+
+
+@pytest.mark.parametrize("fen,text", [(0, "0.00 元"), (1000050, "10,000.50 元"), (5, "0.05 元")])
+def test_money_in_yuan(app, org, fen, text):
+    from webapp.audit import display, trail
+
+    with app.app_context():
+        entry = trail.record(org.users.admin, "handling.save", "record", factories.make_record(org).id, after={"fine_fen": fen})
+        [row] = display.rows([entry])
+    assert [(line.label, line.after) for line in row.lines] == [("罚款", text)]
+
+
+def test_actor_name_and_unit_and_system(app, org):
+    from webapp.audit import display, trail
+
+    with app.app_context():
+        a = trail.record(org.users.insp1, "record.submit", "record", factories.make_record(org).id,
+                         before={"status": "草稿"}, after={"status": "已提交"})
+        b = trail.record(None, "area.create", "area", org.d1.id, after={"code": "650102", "name": "甲区"})
+        rows = display.rows([a, b])
+    assert rows[0].actor == "甲监督员一（甲区卫生监督所）" and rows[0].action == "提交审核"
+    assert rows[1].actor == labels.SYSTEM_ACTOR and rows[1].target == "地区 甲区"
+    assert [(x.label, x.before, x.after) for x in rows[0].lines] == [("状态", "草稿", "已提交")]

@@ -105,7 +105,8 @@ def test_values_read_as_a_person_reads_them(app, runner, browser):
     b.login("admin", DEMO_PASSWORD)
     text = _visible(b.get(f"/review/records/{handling.record_id}/history").get_data(as_text=True))
     assert f"罚款 {fine // 100:,}.{fine % 100:02d} 元" in " ".join(text.split())
-    assert "合格" in text and "行政处罚" in text and " 是 " in text and " 否 " in text
+    assert "合格" in text and "行政处罚 是" in " ".join(text.split())
+    assert "吊销执业许可证" not in text  # a first decision names the measures taken, not all the others
     assert "草稿 → 已提交" in " ".join(text.split())
     log = " ".join(_visible(b.get("/audit/?action=draw.run").get_data(as_text=True)).split())
     result_hash = json.loads(draw.after)["result_hash"]
@@ -217,7 +218,8 @@ def test_money_in_yuan(app, org, fen, text):
     from webapp.audit import display, trail
 
     with app.app_context():
-        entry = trail.record(org.users.admin, "handling.save", "record", factories.make_record(org).id, after={"fine_fen": fen})
+        entry = trail.record(org.users.admin, "handling.save", "record", factories.make_record(org).id,
+                             before={"penalty": True}, after={"penalty": True, "fine_fen": fen})
         [row] = display.rows([entry])
     assert [(line.label, line.after) for line in row.lines] == [("罚款", text)]
 
@@ -233,3 +235,15 @@ def test_actor_name_and_unit_and_system(app, org):
     assert rows[0].actor == "甲监督员一（甲区卫生监督所）" and rows[0].action == "提交审核"
     assert rows[1].actor == labels.SYSTEM_ACTOR and rows[1].target == "地区 甲区"
     assert [(x.label, x.before, x.after) for x in rows[0].lines] == [("状态", "草稿", "已提交")]
+
+
+def test_a_changed_decision_shows_each_change(app, org):
+    from webapp.audit import display, trail
+
+    with app.app_context():
+        record = factories.make_record(org)
+        entry = trail.record(org.users.insp1, "handling.save", "record", record.id,
+                             before={"warning": False, "penalty": True, "fine_fen": 0},
+                             after={"warning": True, "penalty": True, "fine_fen": 50000})
+        [row] = display.rows([entry])
+    assert [(x.label, x.before, x.after) for x in row.lines] == [("警告", "否", "是"), ("罚款", "0.00 元", "500.00 元")]

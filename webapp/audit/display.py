@@ -250,8 +250,11 @@ class _Context:
     def lines(self):
         b, a, action = self.before, self.after, self.e.action
         out = []
+        sparse = action in labels.SPARSE_ACTIONS and not b
         for key in labels.ordered(action, list(a) + [k for k in b if k not in a]):
             label, kind = labels.field(action, key)
+            if sparse and a.get(key) in (False, 0, "", None):
+                continue
             if key in a and key in b:
                 if a[key] == b[key]:
                     if key in CONTEXT_KEYS:

@@ -219,6 +219,10 @@ ACTION_FIELDS = {
     ("institution.update", "status"): ("经营状态", "text"),
 }
 
+# Actions whose first entry lists only what was decided: a new 处理决定 names the measures taken,
+# not the dozen it did not take (a later change still shows every field that changed).
+SPARSE_ACTIONS = {"handling.save"}
+
 # tasklist.mapping stores {field: column header}: each field is read as "the column of …".
 TASKLIST_COLUMNS = {
     "name": "单位名称", "credit_code": "统一社会信用代码", "address": "地址", "category": "类别",

@@ -20,6 +20,8 @@ from . import factories
 
 WEBAPP = pathlib.Path(__file__).resolve().parent.parent / "webapp"
 HEX_RUN = re.compile(r"[0-9a-f]{16,}")  # a whole hash or plan version, not shortened
+# Fields whose values are the user's own data, shown as typed (a user name such as jdy1).
+DATA_KEYS = {"username", "credit_code", "license_no", "cert_no", "file", "phone", "name"}
 TOKEN_EDGE = r"(?<![A-Za-z0-9_]){}(?![A-Za-z0-9_])"
 
 
@@ -38,7 +40,8 @@ def _raw_words(entries):
         if isinstance(value, dict):
             for k, v in value.items():
                 words.add(k) if labels.is_key(k) else None
-                walk(v)
+                if k not in DATA_KEYS:
+                    walk(v)
         elif isinstance(value, list):
             for v in value:
                 walk(v)
@@ -247,3 +250,47 @@ def test_a_changed_decision_shows_each_change(app, org):
                              after={"warning": True, "penalty": True, "fine_fen": 50000})
         [row] = display.rows([entry])
     assert [(x.label, x.before, x.after) for x in row.lines] == [("警告", "否", "是"), ("罚款", "0.00 元", "500.00 元")]
+
+
+def test_actions_the_demo_does_not_make_read_in_chinese(app, org):
+    """Entries shaped as the services write them (tasklist rows, swaps, evidence, imports)."""
+    from webapp.audit import display, trail
+
+    with app.app_context():
+        user = org.users.admin
+        inst = factories.make_institution(org.d1, "甲区第一医院")
+        record = factories.make_record(org, institution=inst)
+        insp = factories.register_inspector(org.users.insp1)
+        sha = "ab" * 32
+        entries = [
+            trail.record(user, "tasklist.resolve", "task_import", 1, after={"row": 3, "action": "link", "resolution": {"unit": inst.id}}),
+            trail.record(user, "tasklist.resolve", "task_import", 1, after={"row": 4, "action": "create", "resolution": {
+                "create": {"name": "新诊所", "credit_code": "92650102MA0000001X", "address": "幸福路1号", "area": "650102",
+                           "kinds": ["clinic"]}}}),
+            trail.record(user, "tasklist.resolve", "task_import", 1, after={"row": 5, "action": "skip",
+                                                                           "resolution": {"skip": True, "reason": "已注销"}}),
+            trail.record(user, "tasklist.resolve", "task_import", 1, after={"row": 6, "action": "inspectors",
+                                                                           "resolution": {"inspectors": "random", "tier": "national"}}),
+            trail.record(user, "tasklist.discard", "task_import", 1, before={"file": "清单.xlsx", "sha256": sha}),
+            trail.record(user, "draw.swap", "task", 1, before={"inspector": insp.id},
+                         after={"inspector": insp.id, "reason": "回避", "draw": 1}),
+            trail.record(user, "draw.discard", "draw", 1, before={"seed": 7, "result_hash": sha}),
+            trail.record(user, "evidence.add", "record", record.id, after={"item": "1.1", "file": "现场.jpg", "sha256": sha, "size": 204800}),
+            trail.record(user, "evidence.remove", "record", record.id, before={"item": "1.1", "file": "现场.jpg", "sha256": sha}),
+            trail.record(user, "task.adhoc", "task", 1, after={"plan": "2025-xj-yiliao", "institution": "甲区第一医院", "category": "hospital"}),
+            trail.record(user, "institution.import", "register", "institutions",
+                         after={"created": ["92650102MA0000001X"], "updated": [], "unchanged": 3}),
+            trail.record(user, "opinion.edit", "opinion", 1, after={"deadline": "2026-12-31"}),
+            trail.record(user, "opinion.draft", "opinion", 2, after={"replaces": "甲卫监意〔2026〕3号"}),
+            trail.record(user, "user.create", "user", org.users.insp1.id,
+                         after={"username": "jdy1", "name": "甲监督员一", "unit": org.units.d1.id, "roles": ["inspector"]}),
+        ]
+        rows = display.rows(entries)
+        words = _raw_words(entries)
+    text = " ".join(" ".join([r.actor, r.action, r.target] + [f"{x.label} {x.before} {x.after}" for x in r.lines]) for r in rows)
+    leaked = sorted(w for w in words if re.search(TOKEN_EDGE.format(re.escape(w)), text))
+    assert not leaked and "未登记" not in text and not HEX_RUN.search(text), (leaked, text)
+    for words in ("关联单位：甲区第一医院", "新建单位（名称：新诊所；所属地区：甲区；统一社会信用代码：92650102MA0000001X；地址：幸福路1号；单位类别：诊所）", "排除此行：是", "执法人员：系统随机分配",
+                  "清单行 None 第 3 行", "文件大小 None 200.0 KB", "新增 None 1 家：92650102MA0000001X", "角色 None 监督员",
+                  "检查对象名录", "所属单位 None 甲区卫生监督所"):
+        assert words in text, words

@@ -444,9 +444,10 @@ class _Context:
         if not v:
             return NONE
         parts = []
-        for key, value in v.items():
+        for key in labels.ordered("tasklist.resolve", list(v)):
             label, kind = _sub_field(key)
-            parts.append(f"{label}：{self.value(kind, value)}")
+            value = v[key]
+            parts.append(f"{label}（{self._v_resolution(value)}）" if isinstance(value, dict) else f"{label}：{self.value(kind, value)}")
         return "；".join(parts)
 
 

@@ -451,8 +451,16 @@ class _Context:
         return "；".join(parts)
 
 
+# A plan file that no longer loads must not take the history pages down: its words fall back
+# to the keys' generic labels (and the page says 未登记 where none exists).
+def _plan_trouble():
+    from ..plans.loader import PlanError
+
+    return (PlanError, OSError, ValueError)
+
+
 def _load_plan(plan_id, version):
-    """The plan (at its version when known); None when it is gone."""
+    """The plan (at its version when known); None when it is gone or does not load."""
     from ..plans import catalog, versions
 
     try:
@@ -461,7 +469,7 @@ def _load_plan(plan_id, version):
             if found is not None:
                 return found
         return catalog.get_plan(plan_id)
-    except Exception:  # a broken plan file must not take the history page down with it
+    except _plan_trouble():
         return None
 
 
@@ -470,7 +478,7 @@ def _vocabulary_name(which, key):
 
     try:
         found = getattr(catalog(), which).get(key)
-    except Exception:
+    except _plan_trouble():
         return None
     return found.name if found is not None else None
 
@@ -480,6 +488,6 @@ def _any_plan_category(key):
 
     try:
         plans = catalog().plans.values()
-    except Exception:
+    except _plan_trouble():
         return None
     return next((c.name for p in plans for c in p.categories if c.key == key), None)

@@ -12,6 +12,7 @@ from webapp.demo import DEMO_PASSWORD
 from webapp.org.models import Area, Role, Unit, User
 
 from . import factories
+from .test_migrations import empty_app  # noqa: F401  (fixture: a database with no tables)
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BANNER = 'id="demo-banner"'
@@ -147,3 +148,20 @@ def test_make_db_loads_the_demo_by_default(tmp_path):
     assert _users(tmp_path) == (16, 16)
     again = _make("db", tmp_path, "DEMO=0")  # DEMO=0 on the demo's database says so and stops
     assert again.returncode != 0 and "数据库中有演示账号" in again.stderr
+
+
+def test_existing_demo_database_is_recognised(empty_app):
+    """A database loaded with the demo before 0131 gets its demo accounts marked (and only those)."""
+    from webapp import migrate
+    from webapp.db import db
+
+    migrate.upgrade(target="0130_audit_area")
+    p = db.param
+    db.execute_sql("INSERT INTO area (code, name, level, path) VALUES ('650100', '乌鲁木齐市', 1, '/650100/')")
+    db.execute_sql("INSERT INTO unit (name, short_name, kind, area_id) VALUES ('乌鲁木齐市卫生监督所', '乌', '卫生监督所', 1)")
+    for name in ("admin", "ts_jdy1", "zhang"):
+        db.execute_sql(f'INSERT INTO "user" (username, name, unit_id, phone, password_hash, active, created_at) '
+                       f"VALUES ('{name}', '{name}', 1, '', 'x', {p}, '2024-01-01 00:00:00')", (True,))
+    assert empty_app.test_cli_runner().invoke(args=["db-upgrade"]).exit_code == 0
+    marked = dict(db.execute_sql('SELECT username, is_demo FROM "user"').fetchall())
+    assert {k: bool(v) for k, v in marked.items()} == {"admin": True, "ts_jdy1": True, "zhang": False}

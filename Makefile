@@ -1,5 +1,9 @@
 # 随检 SuiJian — two commands: `make run` (set up and serve) and `make test` (set up and test).
+# `make run` loads the demo into an empty database; `make run DEMO=0` sets up an empty database
+# without demo accounts (then create the first admin: see README 部署).
 VENV    ?= .venv
+DEMO    ?= 1
+TIMEOUT ?= 120
 PY      := $(VENV)/bin/python
 FLASK   := $(VENV)/bin/flask --app webapp
 HOST    ?= 127.0.0.1
@@ -12,16 +16,26 @@ SUDO    := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: run test serve db apt-run apt-test bench clean
 
+# gunicorn's timeout is explicit: a 汇总表 PDF of a whole city takes seconds, not minutes.
 run: apt-run $(VENV)/.run db
-	@echo "随检已启动：http://$(HOST):$(PORT)/  （演示账号见 README）"
-	$(VENV)/bin/gunicorn --bind $(HOST):$(PORT) --workers 2 --threads 4 --access-logfile - 'webapp:create_app()'
+	@echo "随检已启动：http://$(HOST):$(PORT)/"
+	$(VENV)/bin/gunicorn --bind $(HOST):$(PORT) --workers 2 --threads 4 --timeout $(TIMEOUT) --access-logfile - 'webapp:create_app()'
 
 test: apt-test $(VENV)/.test
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
 
 db: $(VENV)/.run
 	$(FLASK) init-db
+ifeq ($(DEMO),0)
+	$(FLASK) demo --none
+	@echo "首次使用：先建地区和执法单位，再建第一个管理员（详见 README“部署”）："
+	@echo "  $(FLASK) create-area <行政区划代码> <名称> [--parent <上级代码>]"
+	@echo "  $(FLASK) create-unit <单位名称> --area <行政区划代码> --short <简称>"
+	@echo "  $(FLASK) create-user --unit <单位名称> --role admin"
+else
 	$(FLASK) demo
+	@echo "演示账号见 README（每页顶部标有“演示数据”）。正式使用请用 make run DEMO=0 另建空数据库。"
+endif
 
 bench: $(VENV)/.test
 	$(PY) bench/run.py

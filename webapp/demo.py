@@ -116,7 +116,7 @@ def load():
             units[code] = Unit.create(name=f"乌鲁木齐市{name}卫生监督所", short_name=short, kind="卫生监督所", area=districts[code])
         Unit.create(name="新疆维吾尔自治区卫生健康委员会", short_name="新", kind="卫生健康委员会", area=province)
         for username, name, unit_key, roles in USERS:
-            user = User(username=username, name=name, unit=units[unit_key], phone=f"1390991{r.randrange(1000, 9999)}")
+            user = User(username=username, name=name, unit=units[unit_key], phone=f"1390991{r.randrange(1000, 9999)}", is_demo=True)
             user.set_password(DEMO_PASSWORD)
             user.save()
             user.grant(*roles)

@@ -20,6 +20,9 @@ class AuditEntry(BaseModel):
     # integers, not foreign keys: the trail outlives what it describes and never blocks a delete.
     record_id = IntegerField(null=True, index=True)
     institution_id = IntegerField(null=True, index=True)
+    # The area it belongs to, for scoping the audit log (an admin sees their area and below).
+    # Not hashed: it is derived from the hashed record / institution / entity (migration 0130).
+    area_id = IntegerField(null=True, index=True)
     prev_hash = CharField(max_length=64)
     hash = CharField(max_length=64, unique=True)
 

@@ -76,13 +76,65 @@ def _context(entity, entity_id, before, after, record, institution):
     return record, institution
 
 
-def record(actor, action, entity, entity_id, before=None, after=None, record=None, institution=None):
+# Entities that carry their own area (model module, class): the entry belongs to that area.
+AREA_OWNERS = {"draw": ("draw", "Draw"), "task": ("draw", "Task"), "task_import": ("tasklist", "ImportBatch"),
+               "summary_report": ("reports", "SummaryReport"), "opinion": ("documents", "Opinion")}
+
+
+def _area_of(entity, entity_id, before, after, record_id, institution_id, actor, area=None):
+    """The area an entry belongs to (for scoping the log), most specific first: what the caller
+    says, the record, the institution, the entity's own area, an area code in the entry, and
+    last the actor's unit. None when nothing names one (only a top-level admin sees those)."""
+    import importlib
+
+    from ..org.models import Area, Unit
+
+    if area is not None:
+        return _id_of(area)
+    if record_id is not None:
+        from ..inspection.models import Record
+
+        found = Record.select(Record.area).where(Record.id == record_id).scalar()
+        if found:
+            return found
+    if institution_id is not None:
+        from ..registers.models import Institution
+
+        found = Institution.select(Institution.area).where(Institution.id == institution_id).scalar()
+        if found:
+            return found
+    if entity in AREA_OWNERS and str(entity_id).isdigit():
+        module, name = AREA_OWNERS[entity]
+        model = getattr(importlib.import_module(f"webapp.{module}.models"), name)
+        found = model.select(model.area).where(model.id == int(entity_id)).scalar()
+        if found:
+            return found
+    if entity == "inspector" and str(entity_id).isdigit():
+        from ..registers.models import Inspector
+
+        found = Inspector.select(Unit.area).join(Unit).where(Inspector.id == int(entity_id)).scalar()
+        if found:
+            return found
+    for d in (after, before):
+        if isinstance(d, dict) and isinstance(d.get("area"), str):
+            found = Area.select(Area.id).where(Area.code == d["area"]).scalar()
+            if found:
+                return found
+    if actor is not None:
+        return Unit.select(Unit.area).where(Unit.id == actor.unit_id).scalar()
+    return None
+
+
+def record(actor, action, entity, entity_id, before=None, after=None, record=None, institution=None, area=None):
     """Append one entry; before/after are plain dicts (or None).
 
     record / institution (ids or rows) place the entry in those history pages; they are worked
-    out from the entity when not given (answers, evidence, handling → their record).
+    out from the entity when not given (answers, evidence, handling → their record). area (id or
+    row) places it in an area's audit log; worked out the same way when not given.
+    Every action and field key written here needs its Chinese label in audit/labels.py.
     """
     record_id, institution_id = _context(entity, entity_id, before, after, record, institution)
+    area_id = _area_of(entity, entity_id, before, after, record_id, institution_id, actor, area)
     with db.atomic():
         # Updating the head first serialises writers: a row lock on PostgreSQL, the write lock
         # on SQLite. The chain therefore never forks and ids follow the chain order.
@@ -96,7 +148,7 @@ def record(actor, action, entity, entity_id, before=None, after=None, record=Non
         actor_id = actor.id if actor is not None else None
         h = _digest(head.last_hash, at, actor_id, action, entity, entity_id, b, a, record_id, institution_id)
         entry = AuditEntry.create(at=at, actor=actor_id, action=action, entity=entity, entity_id=str(entity_id),
-                                  before=b, after=a, record_id=record_id, institution_id=institution_id,
+                                  before=b, after=a, record_id=record_id, institution_id=institution_id, area_id=area_id,
                                   prev_hash=head.last_hash, hash=h)
         AuditHead.update(last_hash=h).where(AuditHead.id == 1).execute()
     return entry
@@ -135,6 +187,12 @@ def history(entity, entity_id):
 def record_history(record_id):
     """Every entry about one record: its states and its answers, handling and evidence."""
     return AuditEntry.select().where(AuditEntry.record_id == int(record_id)).order_by(AuditEntry.id)
+
+
+def in_area(query, area):
+    """Restrict a query of entries to those of area and below (those of no area: top admins only)."""
+    inside = AuditEntry.area_id.in_(area.subtree_ids())
+    return query.where(inside | AuditEntry.area_id.is_null()) if area.parent_id is None else query.where(inside)
 
 
 def institution_history(institution_id):

@@ -2,63 +2,38 @@
 import click
 from flask import abort, g, render_template, request
 from flask.cli import with_appcontext
-from peewee import JOIN
 
 from .. import htmx
 from ..db import db
-from ..org.models import Role, User
+from ..org.models import Role, Unit, User
 from ..registers.models import Institution
 from ..security import roles_required
-from . import bp, trail
+from . import bp, display, labels, trail
 from .models import AuditEntry
 
 LOG_LIMIT = 300
 
-# Known actions in Chinese; an unknown one shows as written (features may add their own).
-ACTION_LABELS = {
-    "record.submit": "提交审核", "record.approve": "审核通过", "record.return": "退回", "record.withdraw": "撤回审核",
-    "answer.save": "保存检查结果", "handling.save": "保存处理决定", "evidence.add": "上传证据", "evidence.remove": "删除证据",
-    "record.create": "开始检查", "record.start": "开始检查", "institution.create": "新增检查对象", "institution.edit": "修改检查对象",
-    "institution.update": "修改检查对象", "draw.run": "随机抽取", "draw.confirm": "确认抽取结果", "document.issue": "出具文书",
-    "document.void": "作废文书",
-}
-ENTITY_LABELS = {"record": "检查记录", "institution": "检查对象", "answer": "检查结果", "evidence": "证据", "handling": "处理决定",
-                 "draw": "抽取", "task": "任务", "document": "文书", "inspector": "执法人员", "visit": "检查", "user": "用户"}
-
 
 @bp.app_template_filter("audit_action")
 def _action_label(action):
-    return ACTION_LABELS.get(action, action)
-
-
-@bp.app_template_filter("audit_entity")
-def _entity_label(entity):
-    return ENTITY_LABELS.get(entity, entity)
-
-
-@bp.app_template_filter("audit_json")
-def _json(text):
-    return trail.decoded(text)
-
-
-def _with_actor(query):
-    return query.select_extend(User).switch(AuditEntry).join(User, on=(AuditEntry.actor == User.id), join_type=JOIN.LEFT_OUTER)
+    return labels.action_label(action)
 
 
 @bp.route("/")
 @roles_required(Role.ADMIN)
 def log():
-    """审计日志: the latest entries, filtered by action or actor."""
+    """审计日志: the latest entries of the admin's area and below, filtered by action or actor."""
     action, actor = request.args.get("action", ""), request.args.get("actor", "")
-    query = AuditEntry.select()
+    scoped = trail.in_area(AuditEntry.select(), g.user.area)
+    query = scoped
     if action:
         query = query.where(AuditEntry.action == action)
     if actor.isdigit():
         query = query.where(AuditEntry.actor == int(actor))
-    entries = list(_with_actor(query).order_by(AuditEntry.id.desc()).limit(LOG_LIMIT))
-    actions = [r.action for r in AuditEntry.select(AuditEntry.action).distinct().order_by(AuditEntry.action)]
-    actors = list(User.select().where(User.id.in_(AuditEntry.select(AuditEntry.actor))).order_by(User.name))
-    return render_template("audit/log.html", entries=entries, total=query.count(), actions=actions, actors=actors,
+    rows = display.rows(query.order_by(AuditEntry.id.desc()).limit(LOG_LIMIT))
+    actions = sorted({r.action for r in scoped.select(AuditEntry.action).distinct()}, key=labels.action_label)
+    actors = list(User.select(User, Unit).join(Unit).where(User.id.in_(scoped.select(AuditEntry.actor))).order_by(Unit.name, User.name))
+    return render_template("audit/log.html", rows=rows, total=query.count(), actions=actions, actors=actors,
                            action=action, actor=actor)
 
 
@@ -76,8 +51,8 @@ def institution(institution_id):
     inst = Institution.get_or_none(Institution.id == institution_id)
     if inst is None or not inst.area.is_within(g.user.area):
         abort(404)
-    entries = list(_with_actor(trail.institution_history(inst.id)))
-    return render_template("audit/institution.html", institution=inst, entries=entries)
+    rows = display.rows(trail.institution_history(inst.id))
+    return render_template("audit/institution.html", institution=inst, rows=rows)
 
 
 @bp.cli.command("verify")

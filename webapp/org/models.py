@@ -89,6 +89,7 @@ class User(BaseModel):
     phone = CharField(max_length=32, default="")
     password_hash = CharField(max_length=255)
     active = BooleanField(default=True)
+    is_demo = BooleanField(default=False)  # made by `flask --app webapp demo`: pages show 演示数据
     created_at = DateTimeField(default=datetime.datetime.now)
 
     def set_password(self, password):
@@ -119,6 +120,11 @@ class User(BaseModel):
         for role in roles:
             UserRole.get_or_create(user=self, role=Role(role).value)
         self.__dict__.pop("_roles", None)
+
+    @classmethod
+    def demo_accounts_active(cls):
+        """True while an active demo account exists (every page then says 演示数据)."""
+        return cls.select().where(cls.is_demo & cls.active).exists()
 
     def __str__(self):
         return self.name

@@ -7,7 +7,7 @@ the typed text, marked by the X-Review-Fragment header; static/js/review.js swap
 from flask import abort, flash, g, make_response, render_template, request, url_for
 
 from .. import htmx
-from ..audit import trail
+from ..audit import display, trail
 from ..inspection.models import Record, Status
 from ..org.models import Role
 from ..security import roles_required
@@ -98,14 +98,9 @@ DONE_MESSAGES = {
 def history(record_id):
     """Every audited change of one record, oldest first."""
     rec = _record(record_id)
-    entries = list(trail.record_history(rec.id))
-    return render_template("review/history.html", record=rec, entries=entries, labels=ACTION_LABELS,
-                           decoded=trail.decoded, plan_title=rq.plan_titles().get(rec.plan_id, rec.plan_id))
-
-
-ACTION_LABELS = {
-    "record.submit": "提交审核", "record.approve": "审核通过", "record.return": "退回", "record.withdraw": "撤回审核",
-}
+    rows = display.rows(trail.record_history(rec.id))
+    return render_template("review/history.html", record=rec, rows=rows,
+                           plan_title=rq.plan_titles().get(rec.plan_id, rec.plan_id))
 
 
 @bp.app_template_filter("record_status")

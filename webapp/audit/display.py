@@ -461,11 +461,11 @@ def _plan_trouble():
 
 def _load_plan(plan_id, version):
     """The plan (at its version when known); None when it is gone or does not load."""
-    from ..plans import catalog, versions
+    from ..plans import catalog
 
     try:
         if version:
-            found = versions.plan_for(plan_id, version)
+            found = catalog.plan_at(plan_id, version)
             if found is not None:
                 return found
         return catalog.get_plan(plan_id)

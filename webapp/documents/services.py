@@ -210,7 +210,7 @@ def _retarget_deadline(body, old, new):
 def create_draft(user, record, values, replaces=None, today=None):
     clean, errors = validate(values, today)
     if errors:
-        raise DocumentError(next(iter(errors.values())), 400, next(iter(errors)))
+        raise DocumentError(next(iter(errors.values())), 422, next(iter(errors)))
     with db.atomic():
         op = Opinion.create(record=record, institution=record.institution_id, area=record.area_id, unit=user.unit_id,
                             created_by=user, replaces=replaces, **clean)
@@ -222,7 +222,7 @@ def update_draft(user, opinion, values, expected_version=None):
     ensure_draft(opinion)
     clean, errors = validate(values)
     if errors:
-        raise DocumentError(next(iter(errors.values())), 400, next(iter(errors)))
+        raise DocumentError(next(iter(errors.values())), 422, next(iter(errors)))
     clean["body"] = _retarget_deadline(clean["body"], opinion.deadline, clean["deadline"])
     version = opinion.version if expected_version is None else expected_version
     with db.atomic():
@@ -267,7 +267,7 @@ def issue(user, opinion, today=None):
     _, errors = validate({"subject": opinion.subject, "body": opinion.body, "deadline": opinion.deadline,
                           "legal_rep": opinion.legal_rep, "address": opinion.address, "phone": opinion.phone}, today)
     if errors:
-        raise DocumentError("签发前请先改正：" + next(iter(errors.values())), 400, next(iter(errors)))
+        raise DocumentError("签发前请先改正：" + next(iter(errors.values())), 422, next(iter(errors)))
     now = datetime.datetime.now()
     today = today or now.date()
     unit = opinion.unit
@@ -299,7 +299,7 @@ def void(user, opinion, reason, redo=False):
     """作废: the number stays taken and is printed as void; with redo a new draft copies the text."""
     reason = (reason or "").strip()
     if not reason:
-        raise DocumentError("作废时必须填写原因。", 400, "reason")
+        raise DocumentError("作废时必须填写原因。", 422, "reason")
     if opinion.status != OpinionStatus.ISSUED:
         raise DocumentError(f"该意见书当前为“{opinion.state.label}”，不能作废。", 409)
     now = datetime.datetime.now()
@@ -384,7 +384,7 @@ def add_follow_up(user, opinion, values, evidence=None):
     if result in (FollowUpResult.PARTIAL, FollowUpResult.NOT_DONE) and not note:
         errors["note"] = "部分整改或未整改时请说明情况。"
     if errors:
-        raise DocumentError(next(iter(errors.values())), 400, next(iter(errors)))
+        raise DocumentError(next(iter(errors.values())), 422, next(iter(errors)))
     ev = {}
     if evidence is not None and evidence[0]:
         data, name, mime = evidence

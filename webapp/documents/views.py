@@ -252,8 +252,8 @@ def _followup_error(op, errors):
     if htmx.is_partial():
         return render_template("documents/_followups.html", opinion=op, followups=list(op.followups.order_by(FollowUp.id)),
                                fu_errors=errors, fu_values=request.form, inspectors=_inspectors(op),
-                               results=FollowUpResult.LABELS, today=datetime.date.today(), s=services, user=g.user), 400
-    return _show(op, {}, None, 400, fu_errors=errors, fu_values=request.form)
+                               results=FollowUpResult.LABELS, today=datetime.date.today(), s=services, user=g.user), 422
+    return _show(op, {}, None, 422, fu_errors=errors, fu_values=request.form)
 
 
 @bp.route("/followup/<int:followup_id>/evidence")
@@ -315,7 +315,7 @@ def series():
         pattern = values.get(u.id) or numbering.pattern_for(u, year)
         sample = numbering.format_number(numbering.pattern_for(u, year), u.short_name, u.name, year, s.next_no if s else 1)
         rows.append({"unit": u, "pattern": pattern, "next_no": s.next_no if s else 1, "sample": sample, "error": errors.get(u.id)})
-    return render_template("documents/series.html", rows=rows, year=year), 400 if errors else 200
+    return render_template("documents/series.html", rows=rows, year=year), 422 if errors else 200
 
 
 # ------------------------------------------------------------------------------------------

@@ -149,7 +149,7 @@ def tasks_xlsx(draw_id):
 def _swap_form(task, form, errors, status=200):
     ctx = dict(task=task, draw=task.draw, team=[r.inspector for r in task.inspector_rows], candidates=services.swap_candidates(task),
                form=form, errors=errors, cap=services.swap_cap(task.draw), used=services.swaps_used(task.draw))
-    return htmx.render("draw/swap.html", "draw/_swap.html", **ctx), (200 if htmx.is_partial() else status)
+    return htmx.render("draw/swap.html", "draw/_swap.html", **ctx), status
 
 
 @bp.route("/tasks/<int:task_id>/swap", methods=["GET", "POST"])

@@ -161,7 +161,7 @@ def institution_import():
         return render_template("registers/import.html", result=None, file_error="请选择要导入的 Excel 文件"), 422
     result = services.import_institutions(io.BytesIO(upload.read()), actor=g.user, user=g.user)
     return htmx.render("registers/import.html", "registers/_import_result.html", result=result,
-                       filename=upload.filename), (200 if result.ok or htmx.is_partial() else 422)
+                       filename=upload.filename), (200 if result.ok else 422)
 
 
 # ------------------------------------------------------------------------------------------------
@@ -252,7 +252,7 @@ def recusal_add(insp_id):
     recusals = list(Recusal.select().where(Recusal.inspector == insp).order_by(Recusal.id))
     ctx = dict(insp=insp, recusals=recusals, rec_errors=errors, rec_data=rec_data if errors else {}, is_admin=True)
     if htmx.is_partial():
-        return render_template("registers/_recusals.html", **ctx)  # 200: htmx swaps only 2xx
+        return render_template("registers/_recusals.html", **ctx), (422 if errors else 200)
     if errors:
         return _insp_form({"name": insp.name, "cert_no": insp.cert_no, "unit": str(insp.unit_id), "specialties": insp.specialties,
                            "active": "1" if insp.active else "", "user": insp.user.username if insp.user else ""},

@@ -119,7 +119,7 @@ def compose(record_id):
         else:
             flash("草稿已保存。", "success")
     except DocumentError as e:
-        return _compose_page(rec, request.form, {e.field or "form": e.message}, e.code)
+        return _compose_page(rec, request.form, e.errors or {"form": e.message}, e.code)
     return htmx.redirect(url_for("documents.show", opinion_id=op.id))
 
 
@@ -164,7 +164,7 @@ def save(opinion_id):
     except DocumentError as e:
         if e.code == 409:
             abort(409, e.message)
-        return _show(op, {e.field or "form": e.message}, request.form, e.code)
+        return _show(op, e.errors or {"form": e.message}, request.form, e.code)
     return htmx.redirect(url_for("documents.show", opinion_id=op.id))
 
 
@@ -239,7 +239,7 @@ def follow_up(opinion_id):
     except DocumentError as e:
         if e.code == 409:
             abort(409, e.message)
-        return _followup_error(op, {e.field or "result": e.message})
+        return _followup_error(op, e.errors or {"result": e.message})
     if htmx.is_partial():
         return render_template("documents/_followups.html", opinion=op, followups=list(op.followups.order_by(FollowUp.id)),
                                fu_errors={}, fu_values={}, inspectors=_inspectors(op), results=FollowUpResult.LABELS,

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from ..audit import trail
 from ..plans.catalog import catalog  # the vocabulary (kinds, services) lives with the plans
 from ..db import db
+from ..errors import too_long
 from ..org.models import Area, Unit, User
 from ..printing import HeaderCell, Sheet, build_workbook
 from ..scope import visible
@@ -36,7 +37,8 @@ INSTITUTION_HEADERS = dict(INSTITUTION_COLUMNS)
 INSPECTOR_COLUMNS = [("name", "姓名"), ("cert_no", "执法证号"), ("unit", "所在单位"), ("specialties", "专业"),
                      ("active", "状态"), ("user", "登录账号"), ("recusals", "回避单位")]
 LIST_SPLIT = re.compile(r"[、,，;；/\n]+")
-MAX_LEN = {"name": 128, "license_no": 64, "address": 255, "legal_rep": 64, "phone": 32}
+# the columns' own limits: checked here, shown on the form fields (registers/institution_form.html)
+MAX_LEN = {k: getattr(Institution, k).max_length for k in ("name", "license_no", "address", "legal_rep", "phone")}
 
 
 class Conflict(Exception):
@@ -99,8 +101,9 @@ def check_institution(data, user=None, instance_id=None, unique=True):
     errors, clean = {}, {}
     for key in ("name", "license_no", "address", "legal_rep", "phone"):
         value = str(data.get(key) or "").strip()
-        if len(value) > MAX_LEN[key]:
-            errors[key] = f"{INSTITUTION_HEADERS[key]}不能超过{MAX_LEN[key]}个字"
+        problem = too_long(INSTITUTION_HEADERS[key], value, MAX_LEN[key])
+        if problem:
+            errors[key] = problem
         clean[key] = value
     if not clean["name"]:
         errors["name"] = "请填写单位名称"

@@ -84,7 +84,7 @@ def _form_data():
 def _render_form(data, errors, inst=None, version=None, status=200):
     return render_template("registers/institution_form.html", data=data, errors=errors, inst=inst, version=version,
                            areas=_areas(), kinds=services.kind_names(), services=services.service_names(),
-                           statuses=services.STATUSES), status
+                           statuses=services.STATUSES, limits=services.MAX_LEN), status
 
 
 @bp.route("/institutions/new", methods=["GET", "POST"])

@@ -180,3 +180,46 @@ def test_summary_return_reason_is_a_422_fragment_beside_the_field(app, org, brow
     assert resp.status_code == 422 and "<html" not in page and page.lstrip().startswith(("{", "<section"))
     assert message in _field_error(page, "reason")
     assert SummaryReport.get_by_id(report.id).status == report.status
+
+
+# ---- reasons and names that were cut silently: refused, and their limit shown --------------------
+
+
+def test_draw_witnesses_and_swap_reason_over_their_limit_are_refused(app, org, browser):
+    from webapp.draw.models import Draw, InspectorSwap, Task
+    from webapp.registers.models import Inspector
+
+    with app.app_context():
+        for i in range(25):
+            factories.make_institution(org.d1, f"甲区第{i:02d}医院")
+        for i in range(4):
+            Inspector.create(name=f"甲执法员{i}", cert_no=f"650102{i:04d}", unit=org.units.d1)
+    b = browser("admin")
+    assert '<small class="counter" id="witnesses-count">0/255</small>' in _text(b.get("/draw/"))
+    long = b.post("/draw/run", {"plan": "2024-county-yiliao", "area": "650102", "witnesses": "王" * 256, "seed": "9"})
+    assert long.status_code == 422 and "监督见证人不能超过 255 字" in _field_error(_text(long), "witnesses")
+    assert "王" * 256 in _text(long) and 'value="9"' in _text(long) and not Draw.select().exists()
+    b.post("/draw/run", {"plan": "2024-county-yiliao", "area": "650102", "witnesses": "王某", "seed": "9"})
+    draw = Draw.get()
+    task = Task.select().where(Task.draw == draw).first()
+    team = [r.inspector_id for r in task.inspector_rows]
+    other = Inspector.select().where(Inspector.id.not_in(team)).first().id
+    b.post(f"/draw/{draw.id}/confirm", {})
+    resp = b.post(f"/draw/tasks/{task.id}/swap", {"old": team[0], "new": other, "reason": "病" * 256}, htmx=True)
+    assert resp.status_code == 422 and "<html" not in _text(resp)  # htmx swaps the 422 fragment in place
+    assert "调换原因不能超过 255 字" in _field_error(_text(resp), "reason")
+    assert not InspectorSwap.select().exists()
+
+
+def test_recusal_reason_over_its_limit_is_a_422_fragment(app, org, browser):
+    from webapp.registers.models import Inspector, Recusal
+
+    with app.app_context():
+        inst = factories.make_institution(org.d1, "甲区人民医院")
+        insp = Inspector.create(name="甲监督员一", cert_no="650102001", unit=org.units.d1)
+    b = browser("admin")
+    assert '<small class="counter" id="rec_reason-count">0/255</small>' in _text(b.get(f"/registers/inspectors/{insp.id}"))
+    resp = b.post(f"/registers/inspectors/{insp.id}/recusals", {"credit_code": inst.credit_code, "reason": "亲" * 256}, htmx=True)
+    assert resp.status_code == 422 and "<html" not in _text(resp)
+    assert "回避理由不能超过 255 字" in _field_error(_text(resp), "rec_reason")
+    assert not Recusal.select().exists()

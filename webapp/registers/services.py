@@ -39,6 +39,7 @@ INSPECTOR_COLUMNS = [("name", "姓名"), ("cert_no", "执法证号"), ("unit", "
 LIST_SPLIT = re.compile(r"[、,，;；/\n]+")
 # the columns' own limits: checked here, shown on the form fields (registers/institution_form.html)
 MAX_LEN = {k: getattr(Institution, k).max_length for k in ("name", "license_no", "address", "legal_rep", "phone")}
+RECUSAL_REASON_MAX = Recusal.reason.max_length
 
 
 class Conflict(Exception):
@@ -480,10 +481,12 @@ def declare_recusal(insp, credit_code, reason, actor, user=None):
     reason = (reason or "").strip()
     if not reason:
         errors["reason"] = "请填写回避理由"
+    elif too_long("回避理由", reason, RECUSAL_REASON_MAX):
+        errors["reason"] = too_long("回避理由", reason, RECUSAL_REASON_MAX)
     if errors:
         return None, errors
     with db.atomic():
-        rec = Recusal.create(inspector=insp, institution=inst, reason=reason[:255])
+        rec = Recusal.create(inspector=insp, institution=inst, reason=reason)
         trail.record(actor, "recusal.create", "inspector", insp.id, after={"institution": inst.id, "name": inst.name, "reason": rec.reason})
     return rec, {}
 

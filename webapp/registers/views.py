@@ -196,7 +196,7 @@ def inspectors():
 def _insp_form(data, errors, insp=None, version=None, status=200, rec_errors=None, rec_data=None):
     recusals = list(Recusal.select().where(Recusal.inspector == insp).order_by(Recusal.id)) if insp else []
     return render_template("registers/inspector_form.html", data=data, errors=errors, insp=insp, version=version,
-                           units=services.units_for(g.user), recusals=recusals, rec_errors=rec_errors or {},
+                           units=services.units_for(g.user), recusals=recusals, rec_errors=rec_errors or {}, rec_max=services.RECUSAL_REASON_MAX,
                            rec_data=rec_data or {}, is_admin=_is_admin()), status
 
 
@@ -250,7 +250,8 @@ def recusal_add(insp_id):
     rec_data = {"credit_code": request.form.get("credit_code", ""), "reason": request.form.get("reason", "")}
     _, errors = services.declare_recusal(insp, rec_data["credit_code"], rec_data["reason"], g.user, user=g.user)
     recusals = list(Recusal.select().where(Recusal.inspector == insp).order_by(Recusal.id))
-    ctx = dict(insp=insp, recusals=recusals, rec_errors=errors, rec_data=rec_data if errors else {}, is_admin=True)
+    ctx = dict(insp=insp, recusals=recusals, rec_errors=errors, rec_data=rec_data if errors else {}, is_admin=True,
+               rec_max=services.RECUSAL_REASON_MAX)
     if htmx.is_partial():
         return render_template("registers/_recusals.html", **ctx), (422 if errors else 200)
     if errors:
@@ -270,7 +271,8 @@ def recusal_delete(insp_id, rec_id):
     services.withdraw_recusal(rec, g.user)
     if htmx.is_partial():
         recusals = list(Recusal.select().where(Recusal.inspector == insp).order_by(Recusal.id))
-        return render_template("registers/_recusals.html", insp=insp, recusals=recusals, rec_errors={}, rec_data={}, is_admin=True)
+        return render_template("registers/_recusals.html", insp=insp, recusals=recusals, rec_errors={}, rec_data={}, is_admin=True,
+                               rec_max=services.RECUSAL_REASON_MAX)
     flash("已撤销回避。", "success")
     return htmx.redirect(url_for("registers.inspector", insp_id=insp.id))
 

@@ -8,16 +8,19 @@ import io
 import pathlib
 import shutil
 import threading
+from types import SimpleNamespace
 
 import pytest
 from openpyxl import Workbook
 from playwright.sync_api import expect
+from werkzeug.datastructures import MultiDict
 from werkzeug.serving import make_server
 
 from webapp import create_app, demo
 from webapp.db import db
 from webapp.documents.models import FollowUp, Opinion, OpinionStatus
 from webapp.draw.models import Task, TaskInspector
+from webapp.inspection import services as inspection
 from webapp.inspection.models import Record, Status
 from webapp.org.models import Area, User
 from webapp.registers.models import Inspector, Institution
@@ -45,7 +48,7 @@ def site(sqlite_template, tmp_path_factory):
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    yield f"http://127.0.0.1:{server.server_port}", ids
+    yield SimpleNamespace(base=f"http://127.0.0.1:{server.server_port}", ids=ids, app=app)
     server.shutdown()
     thread.join(5)
     server.server_close()
@@ -217,6 +220,17 @@ def draw_run(page, base, ids):
 
 
 @case("admin")
+def tasklist_upload(page, base, ids):
+    page.goto(base + "/tasklist/")
+    page.select_option("#plan", "2025-xj-yiliao")
+    page.fill("#source", "区级平台")
+    page.click("#upload-form button[type=submit]")
+    beside(page, "#file", "请选择")
+    expect(page.locator("#source")).to_have_value("区级平台")
+    expect(page.locator("#plan")).to_have_value("2025-xj-yiliao")
+
+
+@case("admin")
 def tasklist_mapping(page, base, ids):
     page.goto(base + "/tasklist/")
     page.select_option("#plan", "2025-xj-yiliao")
@@ -272,6 +286,16 @@ def follow_up(page, base, ids):
     expect(page.locator("#fu-result")).to_have_value("partial")
 
 
+@case("ts_jdy1")
+def opinion_void(page, base, ids):
+    page.goto(f"{base}/documents/{ids['opinion']}")
+    page.click("summary:has-text('作废 / 更正')")
+    page.fill("#op-reason", " ")
+    page.click("button:has-text('作废')")
+    beside(page, "#op-reason", "作废时必须填写原因")
+    expect(page.locator("#op-reason")).to_have_value(" ")
+
+
 @case("ts_shr")
 def record_return(page, base, ids):
     page.goto(f"{base}/review/records/{ids['submitted']}")
@@ -295,7 +319,7 @@ def summary_return(page, base, ids):
 
 @pytest.mark.parametrize("form", CASES, ids=[f.__name__ for f in CASES])
 def test_the_refusal_is_shown_beside_the_field_and_keeps_what_was_typed(site, page, form):
-    base, ids = site
+    base, ids = site.base, site.ids
     if form.username:
         sign_in(page, base, form.username)
     form(page, base, ids)
@@ -306,7 +330,7 @@ def test_the_refusal_is_shown_beside_the_field_and_keeps_what_was_typed(site, pa
 
 
 def test_a_locked_record_and_a_server_error_show_a_message_and_keep_the_typing(site, page):
-    base, ids = site
+    base, ids = site.base, site.ids
     sign_in(page, base, "ts_jdy1")
     item = _first_item(page, base, ids["locked"])
     item_id = item.get_attribute("id")
@@ -330,3 +354,26 @@ def test_a_locked_record_and_a_server_error_show_a_message_and_keep_the_typing(s
     expect(page.locator("#global-error")).to_contain_text("保存失败（500），您填写的内容仍在页面上")
     expect(note).to_have_value("现场另见消毒记录不全，已拍照")
     expect(page.locator(f"#{item_id}")).to_be_visible()
+
+
+def test_a_conflict_screen_is_swapped_in_place_with_both_versions(site, page):
+    base, ids = site.base, site.ids
+    sign_in(page, base, "ts_jdy1")
+    page.goto(f"{base}/inspection/records/{ids['handling']}/sections/1")
+    page.wait_for_load_state("load")
+    item = page.locator("article.item").nth(1)
+    item_id, key = item.get_attribute("id"), item.get_attribute("data-item")
+    seen = item.locator("input[name=version]").input_value()
+    with site.app.app_context():  # 陈静 saves the same item first, from her own tablet
+        record = Record.get_by_id(ids["handling"])
+        inspection.save_answer(User.get(User.username == "ts_jdy2"), record, key,
+                               MultiDict({"result": "na", "note": "对方的备注", "finding": "", "version": seen}))
+    note = page.locator(f"#{item_id} textarea[name=note]")
+    note.fill("我的备注")
+    page.locator("h2#section-title").click()
+    conflict = page.locator(f"#{item_id} .conflict")
+    expect(conflict).to_be_visible()
+    expect(conflict).to_contain_text("保存冲突")
+    expect(conflict).to_contain_text("对方的备注")
+    expect(page.locator(f"#{item_id} textarea[name=note]")).to_have_value("我的备注")
+    expect(page.locator("#global-error")).to_be_hidden()

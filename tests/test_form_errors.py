@@ -4,6 +4,7 @@ kept; bare errors for htmx are the message box; length limits shown and checked 
 import datetime
 import html
 import json
+import pathlib
 import re
 
 import pytest
@@ -50,6 +51,22 @@ def test_htmx_is_configured_once_to_swap_422_and_409_only(browser, org):
     for status in (400, 403, 404, 413, 500, 503):
         assert not rule(status)["swap"] and rule(status)["error"], status
     assert 'id="global-error"' in page  # the message box app.js and the 409 box fill
+
+
+ROOT = pathlib.Path(__file__).resolve().parents[1]
+
+
+def test_no_feature_decides_on_its_own_what_htmx_swaps():
+    """The response handling lives in base.html alone: no script overrides a swap decision, no
+    view marks its error responses with a header of its own (the old X-*-Fragment headers)."""
+    for js in (ROOT / "static" / "js").glob("*.js"):
+        text = js.read_text(encoding="utf-8")
+        assert "shouldSwap" not in text and "isError" not in text, js.name
+    for py in (ROOT / "webapp").rglob("*.py"):
+        text = py.read_text(encoding="utf-8")
+        assert not re.search(r"X-[A-Za-z]+-Fragment", text), py
+        if py.name != "htmx.py":
+            assert not re.search(r"""headers\[["']HX-""", text), py
 
 
 def test_a_bare_error_for_htmx_is_the_message_box(rec, app, browser):  # noqa: F811

@@ -4,7 +4,6 @@ This is what the one error convention of webapp/errors.py promises: 422 + the fo
 place by htmx (or the whole page for a plain POST); other errors in the message box, over
 nothing. One server with the demo data serves every case (the refusals write nothing)."""
 import datetime
-import io
 import pathlib
 import shutil
 import threading

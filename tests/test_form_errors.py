@@ -240,3 +240,17 @@ def test_recusal_reason_over_its_limit_is_a_422_fragment(app, org, browser):
     assert resp.status_code == 422 and "<html" not in _text(resp)
     assert "回避理由不能超过 255 字" in _field_error(_text(resp), "rec_reason")
     assert not Recusal.select().exists()
+
+
+def test_inspector_form_shows_and_checks_the_model_limits(app, org, browser):
+    from webapp.registers.models import Inspector
+
+    b = browser("admin")
+    form = _text(b.get("/registers/inspectors/new"))
+    assert '<small class="counter" id="name-count">0/64</small>' in form and 'id="specialties-count">0/255<' in form
+    resp = b.post("/registers/inspectors/new", {"name": "", "cert_no": "6501020099", "unit": str(org.units.d1.id),
+                                                "specialties": "医疗、" * 100, "active": "1"})
+    page = _text(resp)
+    assert resp.status_code == 422 and "请填写姓名" in _field_error(page, "name")
+    assert "专业不能超过 255 字" in _field_error(page, "specialties") and 'value="6501020099"' in page
+    assert not Inspector.select().exists()

@@ -200,6 +200,17 @@ def register_edit(page, base, ids):
 
 
 @case("admin")
+def inspector_create(page, base, ids):
+    page.goto(base + "/registers/inspectors/new")
+    page.fill("#cert_no", "650102000099")
+    page.fill("#specialties", "医疗、母婴")
+    page.click("#inspector-form button[type=submit]")
+    beside(page, "#name", "请填写姓名")
+    expect(page.locator("#cert_no")).to_have_value("650102000099")
+    expect(page.locator("#specialties")).to_have_value("医疗、母婴")
+
+
+@case("admin")
 def register_import(page, base, ids):
     page.goto(base + "/registers/institutions/import")
     page.click("#import-form button[type=submit]")

@@ -40,6 +40,7 @@ LIST_SPLIT = re.compile(r"[、,，;；/\n]+")
 # the columns' own limits: checked here, shown on the form fields (registers/institution_form.html)
 MAX_LEN = {k: getattr(Institution, k).max_length for k in ("name", "license_no", "address", "legal_rep", "phone")}
 RECUSAL_REASON_MAX = Recusal.reason.max_length
+INSPECTOR_MAX = {k: getattr(Inspector, k).max_length for k in ("name", "cert_no", "specialties")} | {"user": User.username.max_length}
 
 
 class Conflict(Exception):
@@ -405,13 +406,13 @@ def check_inspector(data, user=None, instance_id=None):
     clean["name"] = (data.get("name") or "").strip()
     if not clean["name"]:
         errors["name"] = "请填写姓名"
-    elif len(clean["name"]) > 64:
-        errors["name"] = "姓名不能超过64个字"
+    elif too_long("姓名", clean["name"], INSPECTOR_MAX["name"]):
+        errors["name"] = too_long("姓名", clean["name"], INSPECTOR_MAX["name"])
     clean["cert_no"] = (data.get("cert_no") or "").strip()
     if not clean["cert_no"]:
         errors["cert_no"] = "请填写执法证号"
-    elif len(clean["cert_no"]) > 32:
-        errors["cert_no"] = "执法证号不能超过32位"
+    elif too_long("执法证号", clean["cert_no"], INSPECTOR_MAX["cert_no"]):
+        errors["cert_no"] = too_long("执法证号", clean["cert_no"], INSPECTOR_MAX["cert_no"])
     else:
         other = Inspector.get_or_none(Inspector.cert_no == clean["cert_no"])
         if other is not None and other.id != instance_id:
@@ -422,7 +423,9 @@ def check_inspector(data, user=None, instance_id=None):
     elif user is not None and not unit.area.is_within(user.area):
         errors["unit"] = "该单位不在您的辖区内"
     clean["unit"] = unit
-    clean["specialties"] = ",".join(s for s in (x.strip() for x in LIST_SPLIT.split(data.get("specialties") or "")) if s)[:255]
+    clean["specialties"] = ",".join(s for s in (x.strip() for x in LIST_SPLIT.split(data.get("specialties") or "")) if s)
+    if too_long("专业", clean["specialties"], INSPECTOR_MAX["specialties"]):
+        errors["specialties"] = too_long("专业", clean["specialties"], INSPECTOR_MAX["specialties"])
     clean["active"] = str(data.get("active", "")) in ("1", "on", "true", "y")
     username = (data.get("user") or "").strip()
     clean["user"] = None

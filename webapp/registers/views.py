@@ -197,6 +197,7 @@ def _insp_form(data, errors, insp=None, version=None, status=200, rec_errors=Non
     recusals = list(Recusal.select().where(Recusal.inspector == insp).order_by(Recusal.id)) if insp else []
     return render_template("registers/inspector_form.html", data=data, errors=errors, insp=insp, version=version,
                            units=services.units_for(g.user), recusals=recusals, rec_errors=rec_errors or {}, rec_max=services.RECUSAL_REASON_MAX,
+                           limits=services.INSPECTOR_MAX,
                            rec_data=rec_data or {}, is_admin=_is_admin()), status
 
 

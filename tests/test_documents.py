@@ -72,7 +72,7 @@ def test_draft_edit_moves_deadline_in_text_and_validates(ctx):
     assert services.cn_date(new_deadline) in op2.body and services.cn_date(op.deadline) not in op2.body
     with pytest.raises(DocumentError) as e:
         services.update_draft(org.users.insp1, op2, {"subject": "", "body": "x", "deadline": new_deadline.isoformat()})
-    assert e.value.field == "subject" and e.value.code == 400
+    assert e.value.field == "subject" and e.value.code == 422
     with pytest.raises(DocumentError) as e:
         services.update_draft(org.users.insp1, op2, {"subject": "x", "body": "x", "deadline": "2000-01-01"})
     assert e.value.field == "deadline"

@@ -47,7 +47,7 @@ def test_compose_access(browser, rec, user, status):
 
 def test_compose_keeps_input_on_error(browser, rec):
     resp = browser("jdy1").post(f"/documents/compose/{rec.id}", _form(subject="", body="我写的意见", action="save"))
-    assert resp.status_code == 400
+    assert resp.status_code == 422
     page = resp.get_data(as_text=True)
     assert "请填写被监督人。" in page and "我写的意见" in page
     assert Opinion.select().count() == 0
@@ -97,7 +97,7 @@ def test_print_requires_post_and_scope(browser, rec):
 def test_void_with_redo(browser, rec):
     b, op = _issue(browser, rec)
     resp = b.post(f"/documents/{op.id}/void", {"reason": ""})
-    assert resp.status_code == 400 and "作废时必须填写原因。" in resp.get_data(as_text=True)
+    assert resp.status_code == 422 and "作废时必须填写原因。" in resp.get_data(as_text=True)
     resp = b.post(f"/documents/{op.id}/void", {"reason": "法定代表人姓名有误", "redo": "1"})
     assert resp.status_code == 303
     old = Opinion.get_by_id(op.id)
@@ -138,7 +138,7 @@ def test_follow_up_and_overdue_list(browser, rec):
     me = Inspector.get(Inspector.user == rec.created_by_id)
     bad = b.post(f"/documents/{op.id}/followup", {"result": "partial", "date": datetime.date.today().isoformat(),
                                                   "inspector1": str(me.id), "note": ""}, htmx=True)
-    assert bad.status_code == 400 and "部分整改或未整改时请说明情况。" in bad.get_data(as_text=True)
+    assert bad.status_code == 422 and "部分整改或未整改时请说明情况。" in bad.get_data(as_text=True)
     ok = b.post(f"/documents/{op.id}/followup", {"result": "done", "date": datetime.date.today().isoformat(),
                                                  "inspector1": str(me.id), "note": "已补办注册"}, htmx=True)
     assert ok.status_code == 200 and "<html" not in ok.get_data(as_text=True) and "已整改" in ok.get_data(as_text=True)
@@ -164,7 +164,7 @@ def test_series_settings(browser, org, rec):
     page = b.get("/documents/series").get_data(as_text=True)
     assert "甲区卫生监督所" in page and "{简称}卫监意〔{年}〕{序号}号" in page
     resp = b.post("/documents/series", {"unit": str(org.units.d1.id), "pattern": "{年}-{号}"})
-    assert resp.status_code == 400 and "未知字段" in resp.get_data(as_text=True) and "{年}-{号}" in resp.get_data(as_text=True)
+    assert resp.status_code == 422 and "未知字段" in resp.get_data(as_text=True) and "{年}-{号}" in resp.get_data(as_text=True)
     assert b.post("/documents/series", {"unit": str(org.units.d1.id), "pattern": "编号：{年}—{序号:03}"}).status_code == 303
     assert browser("jdy1").get("/documents/series").status_code == 403
     _, op = _issue(browser, rec)
@@ -212,7 +212,7 @@ def test_follow_up_evidence_follows_the_evidence_rules(browser, rec, app):
     form = {"result": "done", "date": datetime.date.today().isoformat(), "inspector1": str(me.id), "note": ""}
     bad = b.post(f"/documents/{op.id}/followup", dict(form, evidence=(io.BytesIO(b"MZ not a photo"), "整改.exe")), htmx=True,
                  content_type="multipart/form-data")
-    assert bad.status_code == 400 and "不是允许的类型" in bad.get_data(as_text=True)
+    assert bad.status_code == 422 and "不是允许的类型" in bad.get_data(as_text=True)
     assert not FollowUp.select().exists()
     jpeg = b"\xff\xd8\xff\xe0" + b"0" * 64
     ok = b.post(f"/documents/{op.id}/followup", dict(form, evidence=(io.BytesIO(jpeg), "整改照片.jpg")), htmx=True,

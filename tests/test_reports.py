@@ -199,7 +199,7 @@ def test_return_needs_a_reason_shown_beside_the_field(app, org, browser):
     report = SummaryReport.select().first()
     b = browser("shr1")
     resp = b.post(f"/reports/summary/{report.id}/return", {"reason": "  "}, htmx=True)
-    assert resp.status_code == 400
+    assert resp.status_code == 422
     body = resp.get_data(as_text=True)
     assert "退回时必须填写退回原因" in body and "<html" not in body and 'id="summary-approval"' in body
     assert b.post(f"/reports/summary/{report.id}/return", {"reason": "数字有误"}).status_code == 303

@@ -97,7 +97,7 @@ def test_reason_required_and_bounded(app, org, verb, reason):
         record = factories.make_record(org, status=state)
         with pytest.raises(TransitionError) as e:
             workflow.apply(org.users.reviewer1, record, verb, reason=reason)
-        assert e.value.code == 400 and e.value.field == "reason"
+        assert e.value.code == 422 and e.value.field == "reason"
         assert Record.get_by_id(record.id).status == int(state)
 
 
@@ -124,11 +124,11 @@ def test_submit_check_can_refuse(app, org):
         record = factories.make_record(org)
 
         def missing(r):
-            raise TransitionError("还有 3 项未检查。", 400)
+            raise TransitionError("还有 3 项未检查。", 422)
 
         with pytest.raises(TransitionError) as e:
             workflow.submit(org.users.insp1, record, check=missing)
-        assert e.value.code == 400 and Record.get_by_id(record.id).state == Status.DRAFT
+        assert e.value.code == 422 and Record.get_by_id(record.id).state == Status.DRAFT
 
 
 def test_bulk_approve_only_clean_records_each_audited(app, org):

@@ -153,7 +153,7 @@ def test_htmx_resolution_returns_the_matching_fragment(app, browser, world):
 
     resp = b.post(f"/tasklist/{batch.id}/rows/7", data={"action": "link", "institution": ""}, htmx=True)
     html = resp.get_data(as_text=True)
-    assert resp.status_code == 200 and "请选择要关联的单位" in html  # the message beside the row, swapped in
+    assert resp.status_code == 422 and "请选择要关联的单位" in html  # the message beside the row, swapped in
 
     resp = b.post(f"/tasklist/{batch.id}/rows/6", data={"action": "undo"}, htmx=True)
     assert "3</strong> 行待处理" in resp.get_data(as_text=True)

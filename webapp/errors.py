@@ -1,7 +1,17 @@
-"""Error pages in Chinese; a CSRF failure is a 400 with a plain explanation."""
-from flask import render_template
+"""Error pages in Chinese; a CSRF failure is a 400 with a plain explanation.
+
+The htmx convention (templates/base.html configures htmx.config.responseHandling once):
+- 422: field errors. The view answers the form fragment (or, for a plain POST, the whole page)
+  with each message beside its field and everything typed kept; htmx swaps it in place.
+- 409: a conflict. The view answers its conflict fragment (theirs and mine) and htmx swaps it;
+  a bare abort(409, "…") becomes a message box (below) that htmx swaps into #global-error.
+- every other 4xx/5xx: htmx swaps nothing (what was typed stays on screen); static/js/app.js
+  shows the Chinese message of the response in #global-error.
+"""
+from flask import make_response, render_template
 from flask_wtf.csrf import CSRFError
 
+from . import htmx
 from .db import Busy
 
 class Invalid(Exception):
@@ -11,6 +21,13 @@ class Invalid(Exception):
     def __init__(self, errors):
         super().__init__("；".join(errors.values()))
         self.errors = errors
+
+
+def too_long(label, text, limit):
+    """The one length rule, the same as the counter beside the field (macros/forms.html
+    `counted`): characters as stored, a line break counting as one. The message, or None."""
+    n = len((text or "").replace("\r\n", "\n"))
+    return f"{label}不能超过 {limit} 字（现为 {n} 字）。" if n > limit else None
 
 
 MESSAGES = {
@@ -26,8 +43,11 @@ MESSAGES = {
 
 
 def render_error(code, detail=None):
+    """The error page, or for htmx only the message box (never swapped over a form)."""
     title, text = MESSAGES.get(code, ("错误", "请求未能完成。"))
-    return render_template("errors/error.html", code=code, title=title, text=detail or text), code
+    if htmx.is_partial():
+        return htmx.message_box(render_template("errors/_message.html", code=code, title=title, text=detail or text), code)
+    return make_response(render_template("errors/error.html", code=code, title=title, text=detail or text), code)
 
 
 def init_app(app):
@@ -45,7 +65,8 @@ def init_app(app):
         # A write that could not get the database lock in time: nothing was written, and the
         # page keeps what was typed (htmx does not swap a 503 over the form).
         resp = render_error(503, str(e))
-        return resp[0], 503, {"Retry-After": "2"}
+        resp.headers["Retry-After"] = "2"
+        return resp
 
     @app.errorhandler(CSRFError)
     def _csrf(e):

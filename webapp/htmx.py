@@ -23,6 +23,18 @@ def redirect(url):
     return resp
 
 
+MESSAGE_BOX = "#global-error"  # in templates/base.html
+
+
+def message_box(body, status):
+    """An error that belongs to no field: its message goes to the page's message box.
+    (htmx swaps it there for a 409; for other codes app.js copies its text there.)"""
+    resp = make_response(body, status)
+    resp.headers["HX-Retarget"] = MESSAGE_BOX
+    resp.headers["HX-Reswap"] = "outerHTML"
+    return resp
+
+
 def trigger(resp, event):
     resp.headers["HX-Trigger"] = event
     return resp

@@ -3,17 +3,8 @@
 (function () {
   "use strict";
 
-  // htmx 2 does not swap 4xx responses. A failed answer save (422: a required field missing;
-  // 409: someone else saved first) returns the item fragment with the reason and the user's
-  // input, marked by the X-Suijian-Fragment header: swap exactly those, as a normal response.
-  // Other errors (a locked record, a lost session) keep the generic message of app.js.
-  document.addEventListener("htmx:beforeSwap", function (evt) {
-    var xhr = evt.detail.xhr;
-    if ((xhr.status === 409 || xhr.status === 422) && xhr.getResponseHeader("X-Suijian-Fragment")) {
-      evt.detail.shouldSwap = true;
-      evt.detail.isError = false;
-    }
-  });
+  // A failed answer save (422, 409) comes back as the item fragment and is swapped like any
+  // other answer (htmx.config.responseHandling in base.html): nothing to do here.
 
   var current = null; // id of the item the keyboard works on
 

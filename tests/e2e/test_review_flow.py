@@ -84,7 +84,7 @@ def test_submit_return_fix_resubmit_approve(live_server, page, app):
     expect(page.locator("#failures")).to_contain_text("有医务人员未取得执业资格")
     expect(page.locator("#handling")).to_contain_text("责令改正")
     page.click("#return-button")  # no reason: refused beside the field, nothing changes
-    expect(page.locator("#reason-err")).to_contain_text("必须填写原因")
+    expect(page.locator("#return-reason-input-err")).to_contain_text("必须填写原因")
     assert Record.get_by_id(record_id).state == Status.SUBMITTED
     page.fill("#return-reason-input", REASON)
     page.click("#return-button")

@@ -31,7 +31,7 @@ def login():
             session["uid"] = user.id
             session.permanent = True
             return redirect(_safe_next(request.args.get("next")))
-    return render_template("auth/login.html", form=form), (200 if request.method == "GET" or not form.errors else 400)
+    return render_template("auth/login.html", form=form), (200 if request.method == "GET" or not form.errors else 422)
 
 
 @bp.route("/logout", methods=["POST"])

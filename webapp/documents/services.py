@@ -14,6 +14,7 @@ from peewee import fn
 from .. import evidence as files
 from ..audit import trail
 from ..db import db
+from ..errors import too_long
 from ..inspection.models import Answer, Handling, Record, Result, VisitInspector
 from ..org.models import Role
 from ..registers.models import Inspector, Institution
@@ -24,16 +25,24 @@ from .models import FollowUp, FollowUpResult, Opinion, OpinionStatus
 
 DEFAULT_DEADLINE_DAYS = 15
 MAX_BODY = 5000
+# The length limits the server checks and the fields show (documents/_form.html, _followups.html).
+TEXT_MAX = {"subject": Opinion.subject.max_length, "legal_rep": Opinion.legal_rep.max_length,
+            "address": Opinion.address.max_length, "phone": Opinion.phone.max_length, "body": MAX_BODY,
+            "followup_note": 2000}
 
 LOCKED_MESSAGE = "该意见书已签发，内容不能再修改；如需更正，请作废后重新制作（原编号保留并标注作废）。"
 
 
 class DocumentError(Exception):
-    def __init__(self, message, code=409, field=None):
+    """A refusal: `message` for the user, `code` the HTTP status; for field errors (422) `field`
+    is the first field and `errors` every {field: message}, each shown beside its field."""
+
+    def __init__(self, message, code=409, field=None, errors=None):
         super().__init__(message)
         self.message = message
         self.code = code
         self.field = field
+        self.errors = dict(errors) if errors else ({field: message} if field else {})
 
 
 # ------------------------------------------------------------------------------------------
@@ -177,17 +186,15 @@ def validate(values, today=None):
     today = today or datetime.date.today()
     errors = {}
     clean = {k: (values.get(k) or "").strip() for k in ("subject", "legal_rep", "address", "phone", "body")}
+    for field, label in (("subject", "被监督人"), ("legal_rep", "法定代表人/负责人"), ("address", "地址"),
+                         ("phone", "联系电话"), ("body", "监督意见")):
+        problem = too_long(label, clean[field], TEXT_MAX[field])
+        if problem:
+            errors[field] = problem
     if not clean["subject"]:
         errors["subject"] = "请填写被监督人。"
-    elif len(clean["subject"]) > 128:
-        errors["subject"] = "被监督人不能超过 128 个字。"
-    for field, label, limit in (("legal_rep", "法定代表人/负责人", 64), ("address", "地址", 255), ("phone", "联系电话", 32)):
-        if len(clean[field]) > limit:
-            errors[field] = f"{label}不能超过 {limit} 个字。"
     if not clean["body"]:
         errors["body"] = "请填写监督意见。"
-    elif len(clean["body"]) > MAX_BODY:
-        errors["body"] = f"监督意见不能超过 {MAX_BODY} 个字。"
     raw = values.get("deadline")
     if isinstance(raw, datetime.date):
         clean["deadline"] = raw
@@ -212,7 +219,7 @@ def _retarget_deadline(body, old, new):
 def create_draft(user, record, values, replaces=None, today=None):
     clean, errors = validate(values, today)
     if errors:
-        raise DocumentError(next(iter(errors.values())), 400, next(iter(errors)))
+        raise DocumentError(next(iter(errors.values())), 422, next(iter(errors)), errors)
     with db.atomic():
         op = Opinion.create(record=record, institution=record.institution_id, area=record.area_id, unit=user.unit_id,
                             created_by=user, replaces=replaces, **clean)
@@ -224,7 +231,7 @@ def update_draft(user, opinion, values, expected_version=None):
     ensure_draft(opinion)
     clean, errors = validate(values)
     if errors:
-        raise DocumentError(next(iter(errors.values())), 400, next(iter(errors)))
+        raise DocumentError(next(iter(errors.values())), 422, next(iter(errors)), errors)
     clean["body"] = _retarget_deadline(clean["body"], opinion.deadline, clean["deadline"])
     version = opinion.version if expected_version is None else expected_version
     with db.atomic():
@@ -269,7 +276,8 @@ def issue(user, opinion, today=None):
     _, errors = validate({"subject": opinion.subject, "body": opinion.body, "deadline": opinion.deadline,
                           "legal_rep": opinion.legal_rep, "address": opinion.address, "phone": opinion.phone}, today)
     if errors:
-        raise DocumentError("签发前请先改正：" + next(iter(errors.values())), 400, next(iter(errors)))
+        raise DocumentError("签发前请先改正：" + next(iter(errors.values())), 422, next(iter(errors)),
+                            {k: "签发前请先改正：" + v for k, v in errors.items()})
     now = datetime.datetime.now()
     today = today or now.date()
     unit = opinion.unit
@@ -301,7 +309,7 @@ def void(user, opinion, reason, redo=False):
     """作废: the number stays taken and is printed as void; with redo a new draft copies the text."""
     reason = (reason or "").strip()
     if not reason:
-        raise DocumentError("作废时必须填写原因。", 400, "reason")
+        raise DocumentError("作废时必须填写原因。", 422, "reason")
     if opinion.status != OpinionStatus.ISSUED:
         raise DocumentError(f"该意见书当前为“{opinion.state.label}”，不能作废。", 409)
     now = datetime.datetime.now()
@@ -381,12 +389,13 @@ def add_follow_up(user, opinion, values, evidence=None):
         if i in insp and not insp[i].area.is_within(user.area) and not opinion.area.is_within(insp[i].area):
             errors["inspector1"] = "复查人员须为本辖区执法人员。"
     note = (values.get("note") or "").strip()
-    if len(note) > 2000:
-        errors["note"] = "说明不能超过 2000 个字。"
+    problem = too_long("说明", note, TEXT_MAX["followup_note"])
+    if problem:
+        errors["note"] = problem
     if result in (FollowUpResult.PARTIAL, FollowUpResult.NOT_DONE) and not note:
         errors["note"] = "部分整改或未整改时请说明情况。"
     if errors:
-        raise DocumentError(next(iter(errors.values())), 400, next(iter(errors)))
+        raise DocumentError(next(iter(errors.values())), 422, next(iter(errors)), errors)
     ev = {}
     if evidence is not None and evidence[0]:
         data, name, mime = evidence

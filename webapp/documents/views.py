@@ -119,7 +119,7 @@ def compose(record_id):
         else:
             flash("草稿已保存。", "success")
     except DocumentError as e:
-        return _compose_page(rec, request.form, {e.field or "form": e.message}, e.code)
+        return _compose_page(rec, request.form, e.errors or {"form": e.message}, e.code)
     return htmx.redirect(url_for("documents.show", opinion_id=op.id))
 
 
@@ -164,7 +164,7 @@ def save(opinion_id):
     except DocumentError as e:
         if e.code == 409:
             abort(409, e.message)
-        return _show(op, {e.field or "form": e.message}, request.form, e.code)
+        return _show(op, e.errors or {"form": e.message}, request.form, e.code)
     return htmx.redirect(url_for("documents.show", opinion_id=op.id))
 
 
@@ -239,7 +239,7 @@ def follow_up(opinion_id):
     except DocumentError as e:
         if e.code == 409:
             abort(409, e.message)
-        return _followup_error(op, {e.field or "result": e.message})
+        return _followup_error(op, e.errors or {"result": e.message})
     if htmx.is_partial():
         return render_template("documents/_followups.html", opinion=op, followups=list(op.followups.order_by(FollowUp.id)),
                                fu_errors={}, fu_values={}, inspectors=_inspectors(op), results=FollowUpResult.LABELS,
@@ -252,8 +252,8 @@ def _followup_error(op, errors):
     if htmx.is_partial():
         return render_template("documents/_followups.html", opinion=op, followups=list(op.followups.order_by(FollowUp.id)),
                                fu_errors=errors, fu_values=request.form, inspectors=_inspectors(op),
-                               results=FollowUpResult.LABELS, today=datetime.date.today(), s=services, user=g.user), 400
-    return _show(op, {}, None, 400, fu_errors=errors, fu_values=request.form)
+                               results=FollowUpResult.LABELS, today=datetime.date.today(), s=services, user=g.user), 422
+    return _show(op, {}, None, 422, fu_errors=errors, fu_values=request.form)
 
 
 @bp.route("/followup/<int:followup_id>/evidence")
@@ -315,7 +315,7 @@ def series():
         pattern = values.get(u.id) or numbering.pattern_for(u, year)
         sample = numbering.format_number(numbering.pattern_for(u, year), u.short_name, u.name, year, s.next_no if s else 1)
         rows.append({"unit": u, "pattern": pattern, "next_no": s.next_no if s else 1, "sample": sample, "error": errors.get(u.id)})
-    return render_template("documents/series.html", rows=rows, year=year), 400 if errors else 200
+    return render_template("documents/series.html", rows=rows, year=year), 422 if errors else 200
 
 
 # ------------------------------------------------------------------------------------------

@@ -23,6 +23,7 @@ from peewee import Case
 
 from ..audit import trail
 from ..db import db
+from ..errors import too_long
 from ..org.models import Area, Unit, User
 from ..registers.models import Inspector, Institution, InstitutionKind, Recusal
 from .models import Draw, DrawSource, InspectorSwap, Task, TaskInspector
@@ -405,13 +406,15 @@ def swap(task, old_id, new_id, reason, actor):
         errors["new"] = "请选择可替换的执法人员（在岗、本辖区、未申报回避、不在该任务中）"
     if not reason:
         errors["reason"] = "请填写调换原因"
+    elif too_long("调换原因", reason, InspectorSwap.reason.max_length):
+        errors["reason"] = too_long("调换原因", reason, InspectorSwap.reason.max_length)
     if not errors and swaps_used(draw) + 1 > swap_cap(draw):
         errors["reason"] = f"调换次数已达上限（抽取人员的 {int(float(current_app.config.get('DRAW_SWAP_CAP', 0.15)) * 100)}%，本次抽取最多 {swap_cap(draw)} 次）"
     if errors:
         return errors
     with db.atomic():
         TaskInspector.update(inspector=int(new_id)).where(TaskInspector.id == row.id).execute()
-        InspectorSwap.create(task=task, old_inspector=old_id, new_inspector=int(new_id), reason=reason[:255], swapped_by=actor)
+        InspectorSwap.create(task=task, old_inspector=old_id, new_inspector=int(new_id), reason=reason, swapped_by=actor)
         trail.record(actor, "draw.swap", "task", task.id, before={"inspector": int(old_id)},
                      after={"inspector": int(new_id), "reason": reason, "draw": draw.id})
     return {}

@@ -5,12 +5,13 @@ from flask import Response, abort, flash, g, render_template, request, url_for
 from peewee import fn
 
 from .. import htmx
+from ..errors import too_long
 from ..org.models import Area, Role
 from ..plans.catalog import catalog, plan_for
 from ..scope import areas_of, can_see_area, visible
 from ..security import require, roles_required
 from . import bp, services
-from .models import Draw, Task
+from .models import Draw, InspectorSwap, Task
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -29,7 +30,8 @@ def _index(form=None, errors=None, status=200):
     counts = dict(Task.select(Task.draw, fn.COUNT(Task.id)).where(Task.draw.in_([d.id for d in draws] or [0])).group_by(Task.draw).tuples())
     areas = areas_of(g.user)
     return render_template("draw/index.html", plans=plans, draws=draws, titles=titles, counts=counts, areas=areas,
-                           form=form or {"area": g.user.area.code}, errors=errors or {}), status
+                           form=form or {"area": g.user.area.code}, errors=errors or {},
+                           witnesses_max=Draw.witnesses.max_length), status
 
 
 @bp.route("/")
@@ -55,6 +57,8 @@ def run():
         errors["seed"] = "随机种子应为不超过15位的非负整数，或留空由系统生成"
     if not form["witnesses"]:
         errors["witnesses"] = "请填写监督见证人"
+    elif too_long("监督见证人", form["witnesses"], Draw.witnesses.max_length):
+        errors["witnesses"] = too_long("监督见证人", form["witnesses"], Draw.witnesses.max_length)
     if not errors:
         try:
             draw = services.run_draw(plan, area, g.user, seed=int(form["seed"]) if form["seed"] else None, witnesses=form["witnesses"])
@@ -142,8 +146,9 @@ def tasks_xlsx(draw_id):
 
 def _swap_form(task, form, errors, status=200):
     ctx = dict(task=task, draw=task.draw, team=[r.inspector for r in task.inspector_rows], candidates=services.swap_candidates(task),
-               form=form, errors=errors, cap=services.swap_cap(task.draw), used=services.swaps_used(task.draw))
-    return htmx.render("draw/swap.html", "draw/_swap.html", **ctx), (200 if htmx.is_partial() else status)
+               form=form, errors=errors, cap=services.swap_cap(task.draw), used=services.swaps_used(task.draw),
+               reason_max=InspectorSwap.reason.max_length)
+    return htmx.render("draw/swap.html", "draw/_swap.html", **ctx), status
 
 
 @bp.route("/tasks/<int:task_id>/swap", methods=["GET", "POST"])

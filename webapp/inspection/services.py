@@ -12,7 +12,7 @@ from decimal import Decimal, InvalidOperation
 
 from ..audit import trail
 from .. import evidence as files
-from ..errors import Invalid  # noqa: F401  (views catch services.Invalid)
+from ..errors import Invalid, too_long  # noqa: F401  (views catch services.Invalid)
 from ..db import db
 from ..draw.models import Task, TaskInspector
 from ..org.models import Role, Unit, User
@@ -129,6 +129,12 @@ def start_record(user, task, form):
     representative = (form.get("representative") or "").strip()
     if not representative:
         errors["representative"] = "请填写被检查单位在场人员姓名。"
+    representative_title = (form.get("representative_title") or "").strip()
+    for field, label, text in (("place", "检查地点", place), ("representative", "在场人员姓名", representative),
+                               ("representative_title", "在场人员职务", representative_title)):
+        problem = too_long(label, text, TEXT_MAX[field])
+        if problem:
+            errors[field] = problem
     allowed = {i.id: i for i in inspector_choices(user, task)}
     try:
         chosen_ids = list(dict.fromkeys(int(x) for x in form.getlist("inspectors")))
@@ -151,7 +157,7 @@ def start_record(user, task, form):
         remember_version(plan)
         visit = Visit.create(institution=task.institution_id, area=task.area_id, date=date, place=place,
                              representative=representative,
-                             representative_title=(form.get("representative_title") or "").strip()[:64],
+                             representative_title=representative_title,
                              created_by=user)
         for pos, insp in enumerate(chosen):
             VisitInspector.create(visit=visit, inspector=insp, position=pos)
@@ -284,6 +290,13 @@ def _int(value, default=0):
         return default
 
 
+# Length limits of the free-text fields: the server checks these and the fields show them
+# (templates pass services.TEXT_MAX[...] to the `counted` macro). Visit fields: the model's.
+TEXT_MAX = {"finding": 2000, "note": 2000, "handling_note": 2000,
+            "place": Visit.place.max_length, "representative": Visit.representative.max_length,
+            "representative_title": Visit.representative_title.max_length}
+
+
 def answer_errors(result, finding):
     """The one validator for an answer (used by the save and shown beside the fields)."""
     errors = {}
@@ -301,8 +314,10 @@ def save_answer(user, record, item_key, form):
     finding = (form.get("finding") or "").strip()
     seen = _int(form.get("version"), -1)
     errors = answer_errors(result, finding)
-    if len(note) > 2000 or len(finding) > 2000:
-        errors["note"] = "说明不能超过 2000 字。"
+    for field, label, text in (("finding", "不合格情形", finding), ("note", "备注", note)):
+        problem = too_long(label, text, TEXT_MAX[field])
+        if problem:
+            errors[field] = problem
     if errors:
         raise Invalid(errors)
     if result != Result.FAIL:
@@ -431,9 +446,14 @@ def save_handling(user, record, plan, form):
     if case_kind and case_kind not in kinds:
         errors["case_kind"] = "请从列表中选择案件类别。"
     values["case_kind"] = case_kind
-    values["note"] = (form.get("note") or "").strip()[:2000]
+    values["note"] = (form.get("note") or "").strip()
+    problem = too_long("说明", values["note"], TEXT_MAX["handling_note"])
+    if problem:
+        errors["note"] = problem
     penalty_parts = [k for k, _ in PENALTY_FLAGS if k != "order_correction" and values[k]]
-    if not values["penalty"] and (penalty_parts or values["fine_fen"] or values["confiscation_fen"]):
+    # an amount that does not parse was still typed: it is penalty content too
+    money = [k for k in ("fine", "confiscation") if k in errors or values[f"{k}_fen"]]
+    if not values["penalty"] and (penalty_parts or money):
         errors["penalty"] = "填写了处罚内容，请同时勾选“行政处罚”。"
     elif not any(values[k] for k in _BOOL_FIELDS):
         errors["penalty"] = "请至少选择一种处理方式。"
@@ -497,7 +517,7 @@ def submit(user, record):
     def check(rec):
         missing = Checklist.load(rec).missing()
         if missing:
-            raise workflow.TransitionError(f"还有 {len(missing)} 项未完成，不能提交审核。", 400)
+            raise workflow.TransitionError(f"还有 {len(missing)} 项未完成，不能提交审核。", 422)
 
     return workflow.submit(user, record, check=check)
 

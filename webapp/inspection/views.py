@@ -1,10 +1,8 @@
 """Routes of the inspection walk-through (load → check → act → render).
 
-htmx and 4xx: htmx 2 does not swap 4xx responses. A failed answer save (422: a required field,
-409: someone else saved first) still returns the item fragment, marked with the response
-header X-Suijian-Fragment; static/js/inspection.js swaps exactly those responses (htmx:beforeSwap),
-so the user's input stays on screen with the reason. Other 4xx (e.g. the 409 of a locked record)
-are left to the generic message in static/js/app.js.
+Errors follow the one convention of webapp/errors.py: a failed answer save answers the item
+fragment with the reason and the user's input (422: a required field; 409: someone else saved
+first), which htmx swaps in place; a locked record is a bare 409 shown in the message box.
 """
 import datetime
 import os
@@ -21,9 +19,6 @@ from ..security import require, roles_required
 from . import bp, services
 from .models import Evidence, Record, Result, Status, VisitInspector
 from .services import Checklist, Conflict, Invalid
-
-FRAGMENT_HEADER = "X-Suijian-Fragment"
-
 
 def _record(record_id):
     """The record if the user's area covers it (404 otherwise: its existence is not disclosed)."""
@@ -52,9 +47,7 @@ def _assigned(user, task):
 
 
 def _fragment(template, status=200, **ctx):
-    resp = make_response(render_template(template, **ctx), status)
-    resp.headers[FRAGMENT_HEADER] = "1"
-    return resp
+    return make_response(render_template(template, **ctx), status)
 
 
 # ---- tasks -------------------------------------------------------------------------------------
@@ -104,7 +97,7 @@ def start(task_id):
         except Invalid as e:
             errors = e.errors
     return render_template("inspection/start.html", task=task, plan=plan_for(task), errors=errors, form=form,
-                           today=datetime.date.today().isoformat(),
+                           today=datetime.date.today().isoformat(), limits=services.TEXT_MAX,
                            choices=services.inspector_choices(g.user, task),
                            preset={r.inspector_id for r in task.inspector_rows} | _own_inspector_ids()), 422 if errors else 200
 

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from ..audit import trail
 from ..plans.catalog import catalog  # the vocabulary (kinds, services) lives with the plans
 from ..db import db
+from ..errors import too_long
 from ..org.models import Area, Unit, User
 from ..printing import HeaderCell, Sheet, build_workbook
 from ..scope import visible
@@ -36,7 +37,10 @@ INSTITUTION_HEADERS = dict(INSTITUTION_COLUMNS)
 INSPECTOR_COLUMNS = [("name", "姓名"), ("cert_no", "执法证号"), ("unit", "所在单位"), ("specialties", "专业"),
                      ("active", "状态"), ("user", "登录账号"), ("recusals", "回避单位")]
 LIST_SPLIT = re.compile(r"[、,，;；/\n]+")
-MAX_LEN = {"name": 128, "license_no": 64, "address": 255, "legal_rep": 64, "phone": 32}
+# the columns' own limits: checked here, shown on the form fields (registers/institution_form.html)
+MAX_LEN = {k: getattr(Institution, k).max_length for k in ("name", "license_no", "address", "legal_rep", "phone")}
+RECUSAL_REASON_MAX = Recusal.reason.max_length
+INSPECTOR_MAX = {k: getattr(Inspector, k).max_length for k in ("name", "cert_no", "specialties")} | {"user": User.username.max_length}
 
 
 class Conflict(Exception):
@@ -99,8 +103,9 @@ def check_institution(data, user=None, instance_id=None, unique=True):
     errors, clean = {}, {}
     for key in ("name", "license_no", "address", "legal_rep", "phone"):
         value = str(data.get(key) or "").strip()
-        if len(value) > MAX_LEN[key]:
-            errors[key] = f"{INSTITUTION_HEADERS[key]}不能超过{MAX_LEN[key]}个字"
+        problem = too_long(INSTITUTION_HEADERS[key], value, MAX_LEN[key])
+        if problem:
+            errors[key] = problem
         clean[key] = value
     if not clean["name"]:
         errors["name"] = "请填写单位名称"
@@ -401,13 +406,13 @@ def check_inspector(data, user=None, instance_id=None):
     clean["name"] = (data.get("name") or "").strip()
     if not clean["name"]:
         errors["name"] = "请填写姓名"
-    elif len(clean["name"]) > 64:
-        errors["name"] = "姓名不能超过64个字"
+    elif too_long("姓名", clean["name"], INSPECTOR_MAX["name"]):
+        errors["name"] = too_long("姓名", clean["name"], INSPECTOR_MAX["name"])
     clean["cert_no"] = (data.get("cert_no") or "").strip()
     if not clean["cert_no"]:
         errors["cert_no"] = "请填写执法证号"
-    elif len(clean["cert_no"]) > 32:
-        errors["cert_no"] = "执法证号不能超过32位"
+    elif too_long("执法证号", clean["cert_no"], INSPECTOR_MAX["cert_no"]):
+        errors["cert_no"] = too_long("执法证号", clean["cert_no"], INSPECTOR_MAX["cert_no"])
     else:
         other = Inspector.get_or_none(Inspector.cert_no == clean["cert_no"])
         if other is not None and other.id != instance_id:
@@ -418,7 +423,9 @@ def check_inspector(data, user=None, instance_id=None):
     elif user is not None and not unit.area.is_within(user.area):
         errors["unit"] = "该单位不在您的辖区内"
     clean["unit"] = unit
-    clean["specialties"] = ",".join(s for s in (x.strip() for x in LIST_SPLIT.split(data.get("specialties") or "")) if s)[:255]
+    clean["specialties"] = ",".join(s for s in (x.strip() for x in LIST_SPLIT.split(data.get("specialties") or "")) if s)
+    if too_long("专业", clean["specialties"], INSPECTOR_MAX["specialties"]):
+        errors["specialties"] = too_long("专业", clean["specialties"], INSPECTOR_MAX["specialties"])
     clean["active"] = str(data.get("active", "")) in ("1", "on", "true", "y")
     username = (data.get("user") or "").strip()
     clean["user"] = None
@@ -477,10 +484,12 @@ def declare_recusal(insp, credit_code, reason, actor, user=None):
     reason = (reason or "").strip()
     if not reason:
         errors["reason"] = "请填写回避理由"
+    elif too_long("回避理由", reason, RECUSAL_REASON_MAX):
+        errors["reason"] = too_long("回避理由", reason, RECUSAL_REASON_MAX)
     if errors:
         return None, errors
     with db.atomic():
-        rec = Recusal.create(inspector=insp, institution=inst, reason=reason[:255])
+        rec = Recusal.create(inspector=insp, institution=inst, reason=reason)
         trail.record(actor, "recusal.create", "inspector", insp.id, after={"institution": inst.id, "name": inst.name, "reason": rec.reason})
     return rec, {}
 

@@ -84,7 +84,7 @@ def _form_data():
 def _render_form(data, errors, inst=None, version=None, status=200):
     return render_template("registers/institution_form.html", data=data, errors=errors, inst=inst, version=version,
                            areas=_areas(), kinds=services.kind_names(), services=services.service_names(),
-                           statuses=services.STATUSES), status
+                           statuses=services.STATUSES, limits=services.MAX_LEN), status
 
 
 @bp.route("/institutions/new", methods=["GET", "POST"])
@@ -161,7 +161,7 @@ def institution_import():
         return render_template("registers/import.html", result=None, file_error="请选择要导入的 Excel 文件"), 422
     result = services.import_institutions(io.BytesIO(upload.read()), actor=g.user, user=g.user)
     return htmx.render("registers/import.html", "registers/_import_result.html", result=result,
-                       filename=upload.filename), (200 if result.ok or htmx.is_partial() else 422)
+                       filename=upload.filename), (200 if result.ok else 422)
 
 
 # ------------------------------------------------------------------------------------------------
@@ -196,7 +196,8 @@ def inspectors():
 def _insp_form(data, errors, insp=None, version=None, status=200, rec_errors=None, rec_data=None):
     recusals = list(Recusal.select().where(Recusal.inspector == insp).order_by(Recusal.id)) if insp else []
     return render_template("registers/inspector_form.html", data=data, errors=errors, insp=insp, version=version,
-                           units=services.units_for(g.user), recusals=recusals, rec_errors=rec_errors or {},
+                           units=services.units_for(g.user), recusals=recusals, rec_errors=rec_errors or {}, rec_max=services.RECUSAL_REASON_MAX,
+                           limits=services.INSPECTOR_MAX,
                            rec_data=rec_data or {}, is_admin=_is_admin()), status
 
 
@@ -250,9 +251,10 @@ def recusal_add(insp_id):
     rec_data = {"credit_code": request.form.get("credit_code", ""), "reason": request.form.get("reason", "")}
     _, errors = services.declare_recusal(insp, rec_data["credit_code"], rec_data["reason"], g.user, user=g.user)
     recusals = list(Recusal.select().where(Recusal.inspector == insp).order_by(Recusal.id))
-    ctx = dict(insp=insp, recusals=recusals, rec_errors=errors, rec_data=rec_data if errors else {}, is_admin=True)
+    ctx = dict(insp=insp, recusals=recusals, rec_errors=errors, rec_data=rec_data if errors else {}, is_admin=True,
+               rec_max=services.RECUSAL_REASON_MAX)
     if htmx.is_partial():
-        return render_template("registers/_recusals.html", **ctx)  # 200: htmx swaps only 2xx
+        return render_template("registers/_recusals.html", **ctx), (422 if errors else 200)
     if errors:
         return _insp_form({"name": insp.name, "cert_no": insp.cert_no, "unit": str(insp.unit_id), "specialties": insp.specialties,
                            "active": "1" if insp.active else "", "user": insp.user.username if insp.user else ""},
@@ -270,7 +272,8 @@ def recusal_delete(insp_id, rec_id):
     services.withdraw_recusal(rec, g.user)
     if htmx.is_partial():
         recusals = list(Recusal.select().where(Recusal.inspector == insp).order_by(Recusal.id))
-        return render_template("registers/_recusals.html", insp=insp, recusals=recusals, rec_errors={}, rec_data={}, is_admin=True)
+        return render_template("registers/_recusals.html", insp=insp, recusals=recusals, rec_errors={}, rec_data={}, is_admin=True,
+                               rec_max=services.RECUSAL_REASON_MAX)
     flash("已撤销回避。", "success")
     return htmx.redirect(url_for("registers.inspector", insp_id=insp.id))
 

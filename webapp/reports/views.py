@@ -157,7 +157,8 @@ def snapshot(report_id):
     report = _report(report_id)
     return htmx.render("reports/snapshot.html", "reports/_approval.html", report=report, tables=workflow.tables_of(report),
                        sig=workflow.signatures(report), can=lambda verb: workflow.allowed(g.user, report, verb),
-                       plan=plan_store.current(report.plan_id), error=None)
+                       plan=plan_store.current(report.plan_id), error=None,
+                       reason_max=workflow.RETURN_REASON_MAX)
 
 
 @bp.get("/summary/<int:report_id>.<kind>")
@@ -183,11 +184,11 @@ def decide(report_id, verb):
         else:
             report = getattr(workflow, verb)(g.user, report)
     except workflow.SummaryError as exc:
-        if exc.code == 400:  # a missing reason: shown beside the field, the form kept
+        if exc.code == 422:  # the reason missing or too long: shown beside the field, the form kept
             return htmx.render("reports/snapshot.html", "reports/_approval.html", report=report,
                                tables=workflow.tables_of(report), sig=workflow.signatures(report),
                                can=lambda v: workflow.allowed(g.user, report, v), plan=plan_store.current(report.plan_id),
-                               error=exc.message), 400
+                               error=exc.message, reason_max=workflow.RETURN_REASON_MAX), 422
         abort(exc.code, exc.message)
     flash(f"汇总表第 {report.number} 版：{SummaryStatus(report.status).label}。", "success")
     return htmx.redirect(url_for(".snapshot", report_id=report.id))

@@ -10,6 +10,7 @@ import json
 
 from ..audit import trail
 from ..db import db
+from ..errors import too_long
 from ..org.models import Role, Unit
 from .figures import Period
 from .models import SummaryReport, SummaryStatus
@@ -23,6 +24,7 @@ TRANSITIONS = {
     ("return", S.SUBMITTED): S.RETURNED,
     ("return", S.REVIEWED): S.RETURNED,
 }
+RETURN_REASON_MAX = 200  # shown on the field by its counter (reports/_approval.html)
 VERB_LABELS = {"submit": "提交汇总表", "review": "审核通过", "approve": "批准", "return": "退回"}
 
 
@@ -118,7 +120,10 @@ def approve(user, report):
 
 def return_(user, report, reason):
     if not (reason or "").strip():
-        raise SummaryError("退回时必须填写退回原因。", 400)
+        raise SummaryError("退回时必须填写退回原因。", 422)
+    problem = too_long("退回原因", reason.strip(), RETURN_REASON_MAX)
+    if problem:
+        raise SummaryError(problem, 422)
     return _apply(user, report, "return", reason.strip())
 
 

@@ -1,8 +1,8 @@
 """Routes of the review (load → check → act → render).
 
-htmx and 4xx: htmx 2 does not swap 4xx responses. A refused decision (400: reason missing,
-403, 409: the state changed meanwhile) still returns the decision fragment with the reason and
-the typed text, marked by the X-Review-Fragment header; static/js/review.js swaps exactly those.
+Errors follow webapp/errors.py: a refused decision answers the decision fragment with the
+reason and the typed text (422: reason missing or too long; 409: the state changed meanwhile),
+which htmx swaps in place; a decision this user may not take is a 403 in the message box.
 """
 from flask import abort, flash, g, make_response, render_template, request, url_for
 
@@ -14,9 +14,6 @@ from ..security import roles_required
 from . import bp, workflow
 from . import queue as rq
 
-FRAGMENT_HEADER = "X-Review-Fragment"
-
-
 def _record(record_id):
     """The record if the user's area covers it (404 otherwise: its existence is not disclosed)."""
     record = Record.get_or_none(Record.id == record_id)
@@ -26,17 +23,14 @@ def _record(record_id):
 
 
 def _decision_context(record, error=None, reason=""):
-    return dict(record=record, error=error, reason=reason, verbs={v: workflow.allowed(g.user, record, v) for v in workflow.VERBS},
+    return dict(record=record, error=error, reason=reason, reason_max=workflow.REASON_MAX, verbs={v: workflow.allowed(g.user, record, v) for v in workflow.VERBS},
                 self_inspected=g.user.id in workflow.inspector_user_ids(record), withdrawal=rq.last_withdrawal(record))
 
 
 def _page(record, status=200, **extra):
     """The review page, or its decision fragment alone for htmx."""
     ctx = dict(_decision_context(record, **extra), view=rq.record_view(record))
-    resp = make_response(htmx.render("review/record.html", "review/_decision.html", **ctx), status)
-    if status >= 400:
-        resp.headers[FRAGMENT_HEADER] = "1"
-    return resp
+    return make_response(htmx.render("review/record.html", "review/_decision.html", **ctx), status)
 
 
 @bp.route("/")
@@ -80,6 +74,8 @@ def decide(record_id, verb):
     try:
         rec = workflow.apply(g.user, rec, verb, reason=reason)
     except workflow.TransitionError as e:
+        if e.code not in (409, 422):
+            abort(e.code, e.message)
         return _page(Record.get_by_id(rec.id), e.code, error=e, reason=reason)
     flash(DONE_MESSAGES[verb], "success")
     if verb == "approve" and g.user.has_role(Role.REVIEWER) and request.form.get("next") == "queue":

@@ -161,9 +161,9 @@ def _apply(user, record, verb, reason="", check=None):
 def _reason(reason, verb):
     text = (reason or "").strip()
     if not text:
-        raise TransitionError(f"{VERB_LABELS[verb]}时必须填写原因。", 400, field="reason")
+        raise TransitionError(f"{VERB_LABELS[verb]}时必须填写原因。", 422, field="reason")
     if len(text) > REASON_MAX:
-        raise TransitionError(f"原因不能超过 {REASON_MAX} 字。", 400, field="reason")
+        raise TransitionError(f"原因不能超过 {REASON_MAX} 字。", 422, field="reason")
     return text
 
 

@@ -136,7 +136,7 @@ def resolve(batch_id, number):
     try:
         services.resolve(b, number, request.form, g.user)
     except services.Invalid as e:
-        return _page(b, 200 if htmx.is_partial() else 422, errors=e.errors, err_row=number, typed=request.form)
+        return _page(b, 422, errors=e.errors, err_row=number, typed=request.form)
     if htmx.is_partial():
         return _page(b)
     return htmx.redirect(url_for("tasklist.batch", batch_id=b.id) + f"#row-{number}")
@@ -165,7 +165,7 @@ def confirm(batch_id):
         flash(str(e), "info")
         return htmx.redirect(url_for("tasklist.batch", batch_id=b.id))
     except services.Invalid as e:
-        return _page(b, 200 if htmx.is_partial() else 422, errors=e.errors)
+        return _page(b, 422, errors=e.errors)
     flash(f"导入完成：{draw.tasks.count()} 项任务已下发到执法人员（抽取记录第 {draw.id} 号）。", "success")
     return htmx.redirect(url_for("tasklist.batch", batch_id=b.id))
 

@@ -213,7 +213,7 @@ class Client:
 # ------------------------------------------------------------------------------------------------
 
 
-def make_inspectors(org, n, password=None):
+def make_inspectors(org, n, password=None, prefix="load"):
     """n inspector accounts of 甲区 (load01 …), each the only inspector of a draft record of its
     own. Returns [{"username", "record", "items"}] (items: the record's applicable item keys)."""
     from webapp.inspection.services import Checklist
@@ -223,7 +223,7 @@ def make_inspectors(org, n, password=None):
 
     out = []
     for i in range(n):
-        user = factories.make_user(f"load{i + 1:02d}", org.units.d1, Role.INSPECTOR, name=f"负载监督员{i + 1}",
+        user = factories.make_user(f"{prefix}{i + 1:02d}", org.units.d1, Role.INSPECTOR, name=f"负载监督员{i + 1}",
                                    password=password or factories.PASSWORD)
         record = factories.make_record(org, inspectors=[user], passes=0)
         items = [it.key for s in Checklist.load(record).sections for it in s.items]
@@ -273,7 +273,8 @@ def save_loop(base, who, password, stop, result, start_barrier=None):
             result.inflight = None
             versions[item] += 1
         else:
-            result.errors.append((resp.status, resp.text[:300]))
+            title = re.search(r"<title>(.*?)</title>", resp.text)
+            result.errors.append((resp.status, (title.group(1) if title else resp.text[:300]), item))
             result.inflight = None
             if resp.status == 409:
                 return  # the session lost track of the versions: nothing sensible to go on with

@@ -280,9 +280,10 @@ def save_loop(base, who, password, stop, result, start_barrier=None):
                 return  # the session lost track of the versions: nothing sensible to go on with
 
 
-def save_load(base, inspectors, seconds, password=None, after_start=None):
+def save_load(base, inspectors, seconds, password=None, after_start=None, min_acked=40):
     """Run every inspector's save_loop at once for `seconds`; returns [SaveResult].
-    after_start(elapsed) is called once, `seconds / 2` into the load (the crash test kills there)."""
+    after_start() is called once, `seconds / 2` into the load and not before `min_acked` saves
+    were acknowledged (the crash test kills there: mid-load however slow the machine is)."""
     from . import factories
 
     password = password or factories.PASSWORD
@@ -301,6 +302,8 @@ def save_load(base, inspectors, seconds, password=None, after_start=None):
     began = time.monotonic()
     if after_start is not None:
         time.sleep(seconds / 2)
+        while sum(len(r.acked) for r in results) < min_acked and time.monotonic() - began < 60:
+            time.sleep(0.05)
         after_start()
     time.sleep(max(0.0, seconds - (time.monotonic() - began)))
     stop.set()

@@ -14,7 +14,7 @@ APT_RUN  := fonts-noto-cjk libharfbuzz-subset0 libpango-1.0-0 libpangoft2-1.0-0
 APT_TEST := $(APT_RUN) chromium poppler-utils
 SUDO    := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test serve db apt-run apt-test bench clean
+.PHONY: run test test-long serve db apt-run apt-test bench load clean
 
 # gunicorn's timeout is explicit: a 汇总表 PDF of a whole city takes seconds, not minutes.
 run: apt-run $(VENV)/.run db
@@ -23,6 +23,10 @@ run: apt-run $(VENV)/.run db
 
 test: apt-test $(VENV)/.test
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
+
+# The slow tests left out of `make test` (marked `long`): kill -9 of the live server under load.
+test-long: apt-test $(VENV)/.test
+	$(VENV)/bin/pytest -m long $(PYTEST_ARGS)
 
 db: $(VENV)/.run
 	$(FLASK) init-db
@@ -39,6 +43,11 @@ endif
 
 bench: $(VENV)/.test
 	$(PY) bench/run.py
+
+# 50 inspectors for 45 s against gunicorn as `make run` starts it, on SQLite and (when
+# TEST_DATABASE_URL or DATABASE_URL is set) PostgreSQL: errors, lost/duplicated saves, latency.
+load: $(VENV)/.test
+	$(PY) bench/load.py $(LOAD_ARGS)
 
 # Install only the Debian packages that are missing (apt-get needs root; sudo otherwise).
 apt-run:

@@ -39,7 +39,20 @@ def test_default_database_is_sqlite_wal_in_instance(tmp_path, monkeypatch):
         assert db.obj.database == os.path.join(str(tmp_path), "suijian.db")
         assert db.execute_sql("PRAGMA journal_mode").fetchone()[0] == "wal"
         assert db.execute_sql("PRAGMA foreign_keys").fetchone()[0] == 1
-        assert db.execute_sql("PRAGMA busy_timeout").fetchone()[0] == 10000
+        assert db.execute_sql("PRAGMA busy_timeout").fetchone()[0] == 5000  # DB_BUSY_TIMEOUT_MS default
+        assert db.execute_sql("PRAGMA synchronous").fetchone()[0] == 1  # NORMAL
+    finally:
+        db.close()
+
+
+def test_busy_timeout_is_a_setting(tmp_path, monkeypatch):
+    monkeypatch.setenv("SUIJIAN_INSTANCE", str(tmp_path))
+    from webapp.db import db
+
+    create_app({"DATABASE_URL": f"sqlite:///{tmp_path / 'x.db'}", "SECRET_KEY": "k", "DB_BUSY_TIMEOUT_MS": 1234})
+    db.connect(reuse_if_open=True)
+    try:
+        assert db.execute_sql("PRAGMA busy_timeout").fetchone()[0] == 1234
     finally:
         db.close()
 

@@ -2,7 +2,7 @@
 import click
 from flask.cli import with_appcontext
 
-from .db import db
+from .db import db, transaction
 
 
 def init_app(app):
@@ -69,7 +69,7 @@ def create_user(username, name, unit_name, roles, password):
             raise click.ClickException(f"用户名“{username}”已存在")
         if len(password) < 8:
             raise click.ClickException("密码至少 8 位")
-        with db.atomic():
+        with transaction():
             user = User(username=username, name=name, unit=unit)
             user.set_password(password)
             user.save()

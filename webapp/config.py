@@ -7,6 +7,9 @@ class Config:
     SECRET_KEY = None
     # Empty means the SQLite file instance/suijian.db; postgresql://user@host/db selects PostgreSQL.
     DATABASE_URL = os.environ.get("DATABASE_URL", "")
+    # How long a write waits for the database lock before it is retried (then 503 请稍后重试):
+    # SQLite's busy timeout, PostgreSQL's lock_timeout. See webapp/db.py.
+    DB_BUSY_TIMEOUT_MS = int(os.environ.get("DB_BUSY_TIMEOUT_MS") or 5000)
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_NAME = "suijian_session"

@@ -20,11 +20,14 @@ db = DatabaseProxy()
 #   only a power loss may drop the last commits, never corrupt the file.
 # - busy_timeout: a writer that finds the write lock taken waits up to this long instead of
 #   failing at once; every write begins IMMEDIATE (see transaction()), so this wait is where
-#   concurrent writers queue.
+#   concurrent writers queue. A write transaction lasts milliseconds, so 5 s is a long queue;
+#   write() tries 3 times, which stays inside gunicorn's 30 s worker timeout. The app setting
+#   DB_BUSY_TIMEOUT_MS changes it (on PostgreSQL it is the lock_timeout of row locks).
+BUSY_TIMEOUT_MS = 5000
 SQLITE_PRAGMAS = {
     "journal_mode": "wal",
     "foreign_keys": 1,
-    "busy_timeout": 10000,
+    "busy_timeout": BUSY_TIMEOUT_MS,
     "synchronous": "normal",
     "cache_size": -16000,
 }
@@ -43,19 +46,25 @@ class BaseModel(Model):
         legacy_table_names = False
 
 
-def make_database(url, instance_path):
-    """Return an unconnected peewee database for url ('' means instance/suijian.db)."""
+def make_database(url, instance_path, busy_timeout_ms=None):
+    """Return an unconnected peewee database for url ('' means instance/suijian.db).
+
+    busy_timeout_ms: how long a write waits for a lock (default BUSY_TIMEOUT_MS)."""
+    busy = int(busy_timeout_ms if busy_timeout_ms is not None else BUSY_TIMEOUT_MS)
     if not url or url.startswith("sqlite"):
         path = url.split("///", 1)[1] if url.startswith("sqlite:///") else os.path.join(instance_path, "suijian.db")
-        return SqliteDatabase(path, pragmas=SQLITE_PRAGMAS, timeout=10)
+        return SqliteDatabase(path, pragmas={**SQLITE_PRAGMAS, "busy_timeout": busy}, timeout=busy / 1000)
     parts = urlparse(url)
     if parts.scheme not in ("postgres", "postgresql"):
         raise ValueError(f"不支持的数据库地址：{url}")
-    extra = {}
+    # lock_timeout: a row lock (locked(), an UPDATE) not had in this time fails the statement,
+    # which transaction() turns into Busy (retried by write(), then 503 请稍后重试).
+    options = [f"-c lock_timeout={busy}"]
     schema = parse_qs(parts.query).get("schema")
     if schema:
         # ?schema=NAME puts every table in that schema (the tests give each run its own).
-        extra["options"] = f"-c search_path={schema[0]}"
+        options.append(f"-c search_path={schema[0]}")
+    extra = {"options": " ".join(options)}
     return Psycopg3Database(
         parts.path.lstrip("/"),
         user=unquote(parts.username) if parts.username else None,
@@ -67,7 +76,7 @@ def make_database(url, instance_path):
 
 
 def init_app(app):
-    db.initialize(make_database(app.config["DATABASE_URL"], app.instance_path))
+    db.initialize(make_database(app.config["DATABASE_URL"], app.instance_path, app.config.get("DB_BUSY_TIMEOUT_MS")))
 
     @app.before_request
     def _connect():

@@ -5,7 +5,7 @@ Deterministic (fixed random seed) so the README's logins and figures stay true.
 """
 import random
 
-from .db import db
+from .db import transaction
 from .org.models import Area, Role, Unit, User
 from .registers import creditcode
 from .registers.models import Inspector, Institution, InstitutionKind, InstitutionService, Recusal
@@ -107,7 +107,7 @@ def _institution(r, seen, name, area, kinds, services, prefix="12"):
 def load():
     """Fill an empty database; return counts by what was made."""
     r = random.Random(2026)
-    with db.atomic():
+    with transaction():
         province = Area.make("650000", "新疆维吾尔自治区")
         city = Area.make("650100", "乌鲁木齐市", province)
         districts = {code: Area.make(code, name, city) for code, name, _ in DISTRICTS}
@@ -166,7 +166,7 @@ def load():
     import importlib
 
     for step in STEPS:
-        with db.atomic():
+        with transaction():
             summary.update(importlib.import_module(f"webapp.{step}.demo").load(r) or {})
     return summary
 

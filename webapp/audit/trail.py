@@ -10,7 +10,7 @@ import datetime
 import hashlib
 import json
 
-from ..db import db
+from ..db import transaction
 from .models import AuditEntry, AuditHead
 
 GENESIS = "0" * 64
@@ -135,7 +135,7 @@ def record(actor, action, entity, entity_id, before=None, after=None, record=Non
     """
     record_id, institution_id = _context(entity, entity_id, before, after, record, institution)
     area_id = _area_of(entity, entity_id, before, after, record_id, institution_id, actor, area)
-    with db.atomic():
+    with transaction():
         # Updating the head first serialises writers: a row lock on PostgreSQL, the write lock
         # on SQLite. The chain therefore never forks and ids follow the chain order.
         updated = AuditHead.update(seq=AuditHead.seq + 1).where(AuditHead.id == 1).execute()

@@ -1,8 +1,12 @@
 """The inspection walk-through: tasks, starting a visit, answers, evidence, handling, submitting.
 
-Every write runs inside `with db.atomic()` together with its audit entry, and each one checks
-the version the user saw (compare-and-set), so two browsers never overwrite each other silently.
-Callers (views) have already checked access and `workflow.ensure_editable(record)`.
+Every write runs through `webapp.db.write()` (one transaction with its audit entry, retried when
+the lock is not to be had in time, then Busy → 503 请稍后重试). Inside it the write first locks the
+record row (`_lock`) and checks again what the decision rests on — the record is still editable
+(else Locked → 409 with the lock message), the version the user saw (else Conflict → 409 with the
+conflict screen) — so a save racing 提交审核, or two first saves of one item, end in one clean
+answer. Callers (views) have already checked access and `workflow.ensure_editable(record)`: that
+early check gives the quick answer, this one holds under concurrency.
 """
 import datetime
 import re
@@ -13,7 +17,7 @@ from decimal import Decimal, InvalidOperation
 from ..audit import trail
 from .. import evidence as files
 from ..errors import Invalid, too_long  # noqa: F401  (views catch services.Invalid)
-from ..db import db
+from ..db import locked, write
 from ..draw.models import Task, TaskInspector
 from ..org.models import Role, Unit, User
 from ..plans.catalog import catalog, plan_for
@@ -24,6 +28,27 @@ from ..scope import visible
 from .models import Answer, Evidence, Handling, Record, Result, Status, Visit, VisitInspector
 
 
+
+
+class Locked(Exception):
+    """The record is no longer editable (submitted or approved meanwhile): the view answers 409
+    with the same message as workflow.ensure_editable."""
+
+    def __init__(self, status):
+        self.status = Status(status)
+        self.message = workflow.LOCK_MESSAGES[self.status]
+        super().__init__(self.message)
+
+
+def _lock(record):
+    """Inside a write transaction: lock the record's row and read it again; raise Locked unless
+    it is still editable. Every write to one record queues here (PostgreSQL: SELECT … FOR UPDATE;
+    SQLite: the IMMEDIATE transaction already holds the write lock), so what it reads after this
+    cannot change before the commit."""
+    current = locked(Record.select().where(Record.id == record.id)).get()
+    if not workflow.is_editable(current):
+        raise Locked(current.status)
+    return current
 
 
 class Conflict(Exception):
@@ -94,14 +119,17 @@ def start_adhoc(user, institution, plan_id):
         errors["plan"] = f"“{institution.name}”不属于该计划的检查对象类别。"
     if errors:
         raise Invalid(errors)
-    with db.atomic():
+
+    def create():
         task = Task.create(draw=None, plan_id=plan.id, plan_version=plan.version, institution=institution,
                            area=institution.area, category=category.key, tier="adhoc",
                            deadline=datetime.date.today())
         TaskInspector.create(task=task, inspector=inspector, position=0)
         trail.record(user, "task.adhoc", "task", task.id, after={"plan": plan.id, "institution": institution.name,
                                                                   "category": category.key})
-    return task
+        return task
+
+    return write(create)
 
 
 def inspector_choices(user, task):
@@ -153,20 +181,29 @@ def start_record(user, task, form):
     if errors:
         raise Invalid(errors)
     plan = plan_for(task)
-    with db.atomic():
-        remember_version(plan)
-        visit = Visit.create(institution=task.institution_id, area=task.area_id, date=date, place=place,
-                             representative=representative,
-                             representative_title=representative_title,
-                             created_by=user)
-        for pos, insp in enumerate(chosen):
-            VisitInspector.create(visit=visit, inspector=insp, position=pos)
-        record = Record.create(visit=visit, task=task, plan_id=plan.id, plan_version=plan.version,
-                               institution=task.institution_id, area=task.area_id, category=task.category,
-                               created_by=user)
-        trail.record(user, "record.start", "record", record.id,
-                     after={"plan": plan.id, "version": plan.version, "date": date.isoformat(), "place": place,
-                            "inspectors": [i.name for i in chosen], "representative": representative})
+    return write(_create_record, user, task, plan, date, place, representative, chosen,
+                 representative_title)
+
+
+def _create_record(user, task, plan, date, place, representative, chosen, representative_title):
+    # The task row locked, then asked again: two clicks on 开始检查 make one record, not two.
+    locked(Task.select().where(Task.id == task.id)).get()
+    existing = Record.get_or_none(Record.task == task.id)
+    if existing is not None:
+        return existing
+    remember_version(plan)
+    visit = Visit.create(institution=task.institution_id, area=task.area_id, date=date, place=place,
+                         representative=representative,
+                         representative_title=representative_title,
+                         created_by=user)
+    for pos, insp in enumerate(chosen):
+        VisitInspector.create(visit=visit, inspector=insp, position=pos)
+    record = Record.create(visit=visit, task=task, plan_id=plan.id, plan_version=plan.version,
+                           institution=task.institution_id, area=task.area_id, category=task.category,
+                           created_by=user)
+    trail.record(user, "record.start", "record", record.id,
+                 after={"plan": plan.id, "version": plan.version, "date": date.isoformat(), "place": place,
+                        "inspectors": [i.name for i in chosen], "representative": representative})
     return record
 
 
@@ -322,30 +359,34 @@ def save_answer(user, record, item_key, form):
         raise Invalid(errors)
     if result != Result.FAIL:
         finding = ""  # a finding belongs to a failure only: an item answered 合格 has none
+    return write(_save_answer, user, record, item_key, result, note, finding, seen)
+
+
+def _save_answer(user, record, item_key, result, note, finding, seen):
+    _lock(record)
     now = datetime.datetime.now()
-    with db.atomic():
-        current = Answer.get_or_none((Answer.record == record.id) & (Answer.item_key == item_key))
-        if current is None:
-            if seen != 0:
-                raise Conflict(None)  # the form came from an answer that no longer exists
-            answer = Answer.create(record=record, item_key=item_key, result=result, note=note, finding=finding,
-                                   version=1, answered_by=user, answered_at=now)
-            before = None
-        else:
-            if seen != current.version:
-                raise Conflict(current)
-            before = {"result": current.result, "note": current.note, "finding": current.finding}
-            if before == {"result": result, "note": note, "finding": finding}:
-                return current  # nothing changed: no new version, no audit noise
-            n = (Answer.update(result=result, note=note, finding=finding, version=Answer.version + 1,
-                               answered_by=user.id, answered_at=now)
-                 .where((Answer.id == current.id) & (Answer.version == seen)).execute())
-            if n != 1:
-                raise Conflict(Answer.get_by_id(current.id))
-            answer = Answer.get_by_id(current.id)
-        _touch(record, now)
-        trail.record(user, "answer.save", "record", record.id, before={"item": item_key, **(before or {})},
-                     after={"item": item_key, "result": result, "note": note, "finding": finding})
+    current = Answer.get_or_none((Answer.record == record.id) & (Answer.item_key == item_key))
+    if current is None:
+        if seen != 0:
+            raise Conflict(None)  # the form came from an answer that no longer exists
+        answer = Answer.create(record=record, item_key=item_key, result=result, note=note, finding=finding,
+                               version=1, answered_by=user, answered_at=now)
+        before = None
+    else:
+        if seen != current.version:
+            raise Conflict(current)
+        before = {"result": current.result, "note": current.note, "finding": current.finding}
+        if before == {"result": result, "note": note, "finding": finding}:
+            return current  # nothing changed: no new version, no audit noise
+        n = (Answer.update(result=result, note=note, finding=finding, version=Answer.version + 1,
+                           answered_by=user.id, answered_at=now)
+             .where((Answer.id == current.id) & (Answer.version == seen)).execute())
+        if n != 1:
+            raise Conflict(Answer.get_by_id(current.id))
+        answer = Answer.get_by_id(current.id)
+    _touch(record, now)
+    trail.record(user, "answer.save", "record", record.id, before={"item": item_key, **(before or {})},
+                 after={"item": item_key, "result": result, "note": note, "finding": finding})
     return answer
 
 
@@ -361,7 +402,9 @@ def add_evidence(user, record, item_key, upload):
     """Store an uploaded file by its SHA-256 and attach it to the item."""
     data, name, mime = files.read_upload(upload)
     sha = files.store(data)
-    with db.atomic():
+
+    def attach():
+        _lock(record)
         existing = Evidence.get_or_none((Evidence.record == record.id) & (Evidence.item_key == item_key)
                                         & (Evidence.sha256 == sha))
         if existing is not None:
@@ -371,16 +414,22 @@ def add_evidence(user, record, item_key, upload):
         _touch(record, datetime.datetime.now())
         trail.record(user, "evidence.add", "record", record.id,
                      after={"item": item_key, "file": name, "sha256": sha, "size": len(data)})
-    return ev
+        return ev
+
+    return write(attach)
 
 
 def remove_evidence(user, record, evidence):
     """Detach a file from the item (the stored bytes stay: other records may share them)."""
-    with db.atomic():
-        evidence.delete_instance()
+    def detach():
+        _lock(record)
+        if Evidence.delete().where(Evidence.id == evidence.id).execute() != 1:
+            return  # removed meanwhile (another tab): nothing more to do or to audit
         _touch(record, datetime.datetime.now())
         trail.record(user, "evidence.remove", "record", record.id,
                      before={"item": evidence.item_key, "file": evidence.filename, "sha256": evidence.sha256})
+
+    write(detach)
 
 
 # ------------------------------------------------------------------------------------------------
@@ -461,26 +510,29 @@ def save_handling(user, record, plan, form):
         values["order_correction"] = True  # 《行政处罚法》第二十八条：实施行政处罚时应当责令改正
     if errors:
         raise Invalid(errors)
-    seen = _int(form.get("version"), -1)
+    return write(_save_handling, user, record, values, _int(form.get("version"), -1))
+
+
+def _save_handling(user, record, values, seen):
+    _lock(record)
     now = datetime.datetime.now()
-    with db.atomic():
-        current = Handling.get_or_none(Handling.record == record.id)
-        if current is None:
-            if seen != 0:
-                raise Conflict(None)
-            row = Handling.create(record=record, decided_by=user, decided_at=now, version=1, **values)
-            before = None
-        else:
-            if seen != current.version:
-                raise Conflict(current)
-            before = handling_dict(current)
-            n = (Handling.update(version=Handling.version + 1, decided_by=user.id, decided_at=now, **values)
-                 .where((Handling.id == current.id) & (Handling.version == seen)).execute())
-            if n != 1:
-                raise Conflict(Handling.get_by_id(current.id))
-            row = Handling.get_by_id(current.id)
-        _touch(record, now)
-        trail.record(user, "handling.save", "record", record.id, before=before, after=handling_dict(row))
+    current = Handling.get_or_none(Handling.record == record.id)
+    if current is None:
+        if seen != 0:
+            raise Conflict(None)
+        row = Handling.create(record=record, decided_by=user, decided_at=now, version=1, **values)
+        before = None
+    else:
+        if seen != current.version:
+            raise Conflict(current)
+        before = handling_dict(current)
+        n = (Handling.update(version=Handling.version + 1, decided_by=user.id, decided_at=now, **values)
+             .where((Handling.id == current.id) & (Handling.version == seen)).execute())
+        if n != 1:
+            raise Conflict(Handling.get_by_id(current.id))
+        row = Handling.get_by_id(current.id)
+    _touch(record, now)
+    trail.record(user, "handling.save", "record", record.id, before=before, after=handling_dict(row))
     return row
 
 

@@ -10,6 +10,7 @@ import os
 from flask import abort, flash, g, make_response, redirect, render_template, request, send_file, url_for
 
 from .. import evidence as files, htmx
+from ..errors import render_error
 from ..draw.models import Task, TaskInspector
 from ..org.models import Role
 from ..plans.catalog import plan_for
@@ -32,6 +33,13 @@ def _editable(record):
     """Every write path: a locked record is 409 (workflow), then only its inspectors or admin."""
     workflow.ensure_editable(record)
     require(workflow.can_edit(g.user, record))
+
+
+@bp.errorhandler(services.Locked)
+def _locked(e):
+    """The record was submitted or approved while this write waited (found under the row lock):
+    the same 409 and message as the early check in _editable."""
+    return render_error(409, e.message)
 
 
 def _task(task_id):

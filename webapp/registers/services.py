@@ -4,13 +4,15 @@ Every change writes its audit entry in the same transaction."""
 import datetime
 import io
 import re
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
+from peewee import IntegrityError
 
 from ..audit import trail
 from ..plans.catalog import catalog  # the vocabulary (kinds, services) lives with the plans
-from ..db import db
-from ..errors import too_long
+from ..db import transaction
+from ..errors import Invalid, too_long
 from ..org.models import Area, Unit, User
 from ..printing import HeaderCell, Sheet, build_workbook
 from ..scope import visible
@@ -45,6 +47,27 @@ INSPECTOR_MAX = {k: getattr(Inspector, k).max_length for k in ("name", "cert_no"
 
 class Conflict(Exception):
     """The row was changed by someone else since the form was opened."""
+
+
+# A unique value checked free by the validator may be taken by a concurrent save before this one
+# commits: the database's unique index refuses it, and the user gets the field error, not a 500.
+TAKEN = {
+    "credit_code": "该统一社会信用代码刚刚已由他人登记，请核对。",
+    "cert_no": "该执法证号刚刚已由他人登记，请核对。",
+    "user": "该登录账号刚刚已关联其他执法人员，请核对。",
+    "institution": "刚刚已有人申报过对该单位的回避。",
+}
+
+
+@contextmanager
+def _unique(*fields):
+    """Turn a unique-index refusal inside a write into Invalid({field: TAKEN message})."""
+    try:
+        yield
+    except IntegrityError as exc:
+        text = str(exc)
+        field_name = next((f for f in fields if f in text), fields[0])
+        raise Invalid({field_name: TAKEN[field_name]}) from exc
 
 
 # ------------------------------------------------------------------------------------------------
@@ -159,7 +182,8 @@ FIELDS = ("name", "credit_code", "license_no", "area", "address", "legal_rep", "
 
 
 def create_institution(clean, actor):
-    with db.atomic():
+    """Add a unit; raises Invalid when its credit code was registered meanwhile."""
+    with _unique("credit_code"), transaction():
         inst = Institution.create(**{k: clean[k] for k in FIELDS})
         _set_lists(inst, clean["kinds"], clean["services"])
         trail.record(actor, "institution.create", "institution", inst.id, after=_snapshot(inst))
@@ -168,7 +192,7 @@ def create_institution(clean, actor):
 
 def update_institution(inst, clean, version, actor):
     """Save if nobody changed the row since `version` was read; raise Conflict otherwise."""
-    with db.atomic():
+    with _unique("credit_code"), transaction():
         before = _snapshot(inst)
         values = {k: clean[k] for k in FIELDS}
         values.update(version=Institution.version + 1, updated_at=datetime.datetime.now())
@@ -365,29 +389,33 @@ def import_institutions(fileobj, actor=None, user=None):
         if result.errors:
             return result
     lists = lists_for([i.id for i in existing.values()])
-    with db.atomic():
-        created, updated = [], []
-        for clean in cleaned:
-            inst = existing.get(clean["credit_code"])
-            if inst is None:
-                inst = Institution.create(**{k: clean[k] for k in FIELDS})
+    try:
+        with _unique("credit_code"), transaction():
+            created, updated = [], []
+            for clean in cleaned:
+                inst = existing.get(clean["credit_code"])
+                if inst is None:
+                    inst = Institution.create(**{k: clean[k] for k in FIELDS})
+                    _set_lists(inst, clean["kinds"], clean["services"])
+                    created.append(clean["credit_code"])
+                    continue
+                kinds, services = lists[inst.id]
+                same = all(getattr(inst, k) == clean[k] for k in FIELDS if k != "area") and inst.area_id == clean["area"].id \
+                    and sorted(kinds) == sorted(clean["kinds"]) and sorted(services) == sorted(clean["services"])
+                if same:
+                    result.unchanged += 1
+                    continue
+                values = {k: clean[k] for k in FIELDS}
+                values.update(version=Institution.version + 1, updated_at=datetime.datetime.now())
+                Institution.update(**values).where(Institution.id == inst.id).execute()
                 _set_lists(inst, clean["kinds"], clean["services"])
-                created.append(clean["credit_code"])
-                continue
-            kinds, services = lists[inst.id]
-            same = all(getattr(inst, k) == clean[k] for k in FIELDS if k != "area") and inst.area_id == clean["area"].id \
-                and sorted(kinds) == sorted(clean["kinds"]) and sorted(services) == sorted(clean["services"])
-            if same:
-                result.unchanged += 1
-                continue
-            values = {k: clean[k] for k in FIELDS}
-            values.update(version=Institution.version + 1, updated_at=datetime.datetime.now())
-            Institution.update(**values).where(Institution.id == inst.id).execute()
-            _set_lists(inst, clean["kinds"], clean["services"])
-            updated.append(clean["credit_code"])
-        result.created, result.updated = len(created), len(updated)
-        trail.record(actor, "institution.import", "register", "institutions",
-                     after={"created": created, "updated": updated, "unchanged": result.unchanged})
+                updated.append(clean["credit_code"])
+            result.created, result.updated = len(created), len(updated)
+            trail.record(actor, "institution.import", "register", "institutions",
+                         after={"created": created, "updated": updated, "unchanged": result.unchanged})
+    except Invalid as e:
+        # another import (or a form) registered one of these codes meanwhile: nothing was written
+        return ImportResult(errors=[(0, INSTITUTION_HEADERS["credit_code"], e.errors["credit_code"] + "本次未写入任何数据，请重新导入。")])
     return result
 
 
@@ -450,14 +478,15 @@ INSPECTOR_FIELDS = ("name", "cert_no", "unit", "specialties", "active", "user")
 
 
 def create_inspector(clean, actor):
-    with db.atomic():
+    """Add an inspector; raises Invalid when the cert number or account was taken meanwhile."""
+    with _unique("cert_no", "user"), transaction():
         insp = Inspector.create(**{k: clean[k] for k in INSPECTOR_FIELDS})
         trail.record(actor, "inspector.create", "inspector", insp.id, after=_insp_snapshot(insp))
     return insp
 
 
 def update_inspector(insp, clean, version, actor):
-    with db.atomic():
+    with _unique("cert_no", "user"), transaction():
         before = _insp_snapshot(insp)
         values = {k: clean[k] for k in INSPECTOR_FIELDS}
         values["version"] = Inspector.version + 1
@@ -488,17 +517,21 @@ def declare_recusal(insp, credit_code, reason, actor, user=None):
         errors["reason"] = too_long("回避理由", reason, RECUSAL_REASON_MAX)
     if errors:
         return None, errors
-    with db.atomic():
-        rec = Recusal.create(inspector=insp, institution=inst, reason=reason)
-        trail.record(actor, "recusal.create", "inspector", insp.id, after={"institution": inst.id, "name": inst.name, "reason": rec.reason})
+    try:
+        with _unique("institution"), transaction():
+            rec = Recusal.create(inspector=insp, institution=inst, reason=reason)
+            trail.record(actor, "recusal.create", "inspector", insp.id, after={"institution": inst.id, "name": inst.name, "reason": rec.reason})
+    except Invalid as e:
+        return None, {"credit_code": e.errors["institution"]}
     return rec, {}
 
 
 def withdraw_recusal(rec, actor):
-    with db.atomic():
+    with transaction():
+        if Recusal.delete().where(Recusal.id == rec.id).execute() != 1:
+            return  # withdrawn meanwhile by someone else: nothing more to do or to audit
         trail.record(actor, "recusal.delete", "inspector", rec.inspector_id,
                      before={"institution": rec.institution_id, "reason": rec.reason})
-        rec.delete_instance()
 
 
 def import_from_path(path):

@@ -8,6 +8,7 @@ from peewee import JOIN
 
 from .. import htmx
 from ..db import db
+from ..errors import Invalid
 from ..org.models import Area, Role
 from ..scope import areas_of, can_see_area, visible
 from ..security import require, roles_required
@@ -97,7 +98,10 @@ def institution_new():
     clean, errors = services.check_institution(data, user=g.user)
     if errors:
         return _render_form(data, errors, status=422)
-    inst = services.create_institution(clean, g.user)
+    try:
+        inst = services.create_institution(clean, g.user)
+    except Invalid as e:
+        return _render_form(data, e.errors, status=422)
     flash(f"已添加“{inst.name}”。", "success")
     return htmx.redirect(url_for("registers.institution", inst_id=inst.id))
 
@@ -119,6 +123,8 @@ def institution_edit(inst_id):
         return _render_form(data, errors, inst, version, 422)
     try:
         services.update_institution(inst, clean, version, g.user)
+    except Invalid as e:
+        return _render_form(data, e.errors, inst, version, 422)
     except services.Conflict:
         errors = {"form": "保存失败：该单位在您编辑期间已被他人修改。您填写的内容仍在下方，请打开最新版本核对后再保存。"}
         return _render_form(data, errors, inst, version, 409)
@@ -215,7 +221,10 @@ def inspector_new():
     clean, errors = services.check_inspector(data, user=g.user)
     if errors:
         return _insp_form(data, errors, status=422)
-    insp = services.create_inspector(clean, g.user)
+    try:
+        insp = services.create_inspector(clean, g.user)
+    except Invalid as e:
+        return _insp_form(data, e.errors, status=422)
     flash(f"已添加执法人员“{insp.name}”。", "success")
     return htmx.redirect(url_for("registers.inspector", insp_id=insp.id))
 
@@ -237,6 +246,8 @@ def inspector(insp_id):
         return _insp_form(data, errors, insp, version, 422)
     try:
         services.update_inspector(insp, clean, version, g.user)
+    except Invalid as e:
+        return _insp_form(data, e.errors, insp, version, 422)
     except services.Conflict:
         return _insp_form(data, {"form": "保存失败：该执法人员信息在您编辑期间已被他人修改，请刷新后核对再保存。"}, insp, version, 409)
     flash("已保存。", "success")

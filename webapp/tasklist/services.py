@@ -11,7 +11,7 @@ import os
 from .. import evidence as files
 from ..audit import trail
 from ..errors import Invalid  # noqa: F401  (views catch services.Invalid)
-from ..db import db
+from ..db import transaction
 from ..draw import services as draw_services
 from ..draw.models import Draw, DrawSource, Task, TaskInspector
 from ..org.models import Area, Unit as OrgUnit
@@ -172,7 +172,7 @@ def start(user, form, upload):
     if pending is not None:
         return pending, "该文件已上传过且尚未导入：继续之前的导入。"
     saved = SourceMapping.get_or_none((SourceMapping.source == source) & (SourceMapping.signature == table.signature))
-    with db.atomic():
+    with transaction():
         batch = ImportBatch.create(plan_id=plan.id, area=area, source=source, file_name=name, file_hash=sha,
                                    signature=table.signature, mapping=saved.mapping if saved else "", created_by=user)
         trail.record(user, "tasklist.upload", "task_import", batch.id,
@@ -215,14 +215,18 @@ def save_mapping(batch, form, user):
     if errors:
         raise Invalid(errors)
     text = json.dumps(mapping, ensure_ascii=False, sort_keys=True)
-    with db.atomic():
+    with transaction():
         before = batch.mapping_dict
-        ImportBatch.update(mapping=text).where(ImportBatch.id == batch.id).execute()
-        row = SourceMapping.get_or_none((SourceMapping.source == batch.source) & (SourceMapping.signature == table.signature))
-        if row is None:
-            SourceMapping.create(source=batch.source, signature=table.signature, mapping=text, updated_by=user)
-        else:
-            SourceMapping.update(mapping=text, updated_by=user, updated_at=datetime.datetime.now()).where(SourceMapping.id == row.id).execute()
+        # asked again inside the transaction: an import confirmed meanwhile keeps its mapping
+        if ImportBatch.update(mapping=text).where((ImportBatch.id == batch.id)
+                                                  & (ImportBatch.status == BatchStatus.PENDING)).execute() != 1:
+            raise Invalid({"mapping": "该清单已导入，不能再修改列对应"})
+        now = datetime.datetime.now()
+        # one row per (source, header row) even when two admins save the first mapping at once
+        (SourceMapping.insert(source=batch.source, signature=table.signature, mapping=text, updated_by=user, updated_at=now)
+         .on_conflict(conflict_target=[SourceMapping.source, SourceMapping.signature],
+                      update={SourceMapping.mapping: text, SourceMapping.updated_by: user.id, SourceMapping.updated_at: now})
+         .execute())
         trail.record(user, "tasklist.mapping", "task_import", batch.id, before=before, after=mapping)
     batch.mapping = text
     return mapping
@@ -343,7 +347,7 @@ def resolve(batch, number, form, user):
     else:
         resolutions.pop(str(number), None)
     text = json.dumps(resolutions, ensure_ascii=False, sort_keys=True)
-    with db.atomic():
+    with transaction():
         ImportBatch.update(resolutions=text).where((ImportBatch.id == batch.id) & (ImportBatch.status == BatchStatus.PENDING)).execute()
         trail.record(user, "tasklist.resolve", "task_import", batch.id, after={"row": number, "action": action, "resolution": res})
     batch.resolutions = text
@@ -362,7 +366,7 @@ def confirm(batch, user):
         raise AlreadyImported(batch.draw)
     if not batch.mapping:
         raise Invalid({"confirm": "请先完成列对应"})
-    with db.atomic():
+    with transaction():
         if ImportBatch.update(status=BatchStatus.DONE).where((ImportBatch.id == batch.id) & (ImportBatch.status == BatchStatus.PENDING)).execute() != 1:
             raise Invalid({"confirm": "该清单正在或已经由他人导入，请刷新页面"})
         done = imported_draw(batch.file_hash, batch.plan_id, batch.area)
@@ -434,9 +438,11 @@ def discard(batch, user):
     """Drop a pending import (its file stays under its hash; nothing else was written)."""
     if batch.done:
         raise Invalid({"discard": "已导入的清单不能删除"})
-    with db.atomic():
+    with transaction():
+        # asked again inside the transaction: an import confirmed meanwhile is not dropped
+        if ImportBatch.delete().where((ImportBatch.id == batch.id) & (ImportBatch.status == BatchStatus.PENDING)).execute() != 1:
+            raise Invalid({"discard": "该清单已导入或已被放弃，请刷新页面"})
         trail.record(user, "tasklist.discard", "task_import", batch.id, before={"file": batch.file_name, "sha256": batch.file_hash})
-        batch.delete_instance()
 
 
 def result_context(batch):

@@ -7,6 +7,7 @@ import datetime
 import pytest
 from werkzeug.datastructures import MultiDict
 
+from webapp.plans.catalog import plan_for
 from webapp.audit.models import AuditEntry
 from webapp.errors import Invalid
 from webapp.inspection import services as inspection
@@ -63,7 +64,7 @@ def test_start_twice_makes_one_record(app, org):
         first = factories.start_inspection(task, [org.users.insp1, org.users.insp2])
         # a second click whose early look-up (in start_record) ran before the first committed:
         # the transaction, with the task locked, finds the first record and makes none
-        again = inspection.write(inspection._create_record, org.users.insp1, task, inspection.plan_of(task),
+        again = inspection.write(inspection._create_record, org.users.insp1, task, plan_for(task),
                                  datetime.date.today(), "现场", "张院长", [], "")
         assert again.id == first.id
         assert Record.select().where(Record.task == task.id).count() == 1

@@ -1,7 +1,7 @@
 """Sign-in state, CSRF and access checks shared by every blueprint."""
 import functools
 
-from flask import abort, g, redirect, request, session, url_for
+from flask import abort, flash, g, redirect, request, session, url_for
 from flask_wtf.csrf import CSRFProtect
 
 csrf = CSRFProtect()
@@ -15,16 +15,16 @@ def init_app(app):
 
     @app.before_request
     def _load_user():
-        from .org.models import Area, Unit, User
+        from .auth import sessions
 
         g.user = None
-        uid = session.get("uid")
-        if uid is not None:
-            # unit and area come along: nearly every page scopes by g.user.area
-            g.user = (User.select(User, Unit, Area).join(Unit).join(Area)
-                      .where((User.id == uid) & (User.active == True)).get_or_none())  # noqa: E712
-            if g.user is None:
-                session.clear()
+        if request.endpoint == "static":
+            return None
+        g.user, ended = sessions.load()
+        if ended:
+            # the cookie names a session that has ended (sign-out, new password, idle, …)
+            session.clear()
+            flash(ended, "info")
         if g.user is None and request.endpoint not in PUBLIC_ENDPOINTS and request.endpoint is not None:
             if request.headers.get("HX-Request"):
                 # htmx cannot follow a redirect to a full login page into a fragment slot.
@@ -43,6 +43,11 @@ def init_app(app):
         )
         resp.headers.setdefault("X-Content-Type-Options", "nosniff")
         resp.headers.setdefault("Referrer-Policy", "same-origin")
+        if g.get("user") is not None or request.endpoint == "auth.login":
+            # Signed-in pages (and downloads) hold personal and case data: never kept in the
+            # browser's or a proxy's cache, so Back after sign-out or a shared PC shows nothing.
+            resp.headers["Cache-Control"] = "no-store"
+            resp.headers.pop("Expires", None)
         return resp
 
     @app.context_processor

@@ -4,7 +4,7 @@ from flask import Blueprint
 # cli_group=None: `flask --app webapp backup FILE`, not `flask admin backup`.
 bp = Blueprint("admin", __name__, url_prefix="/admin", cli_group=None)
 
-from . import views  # noqa: E402,F401  (routes register on bp)
+from . import commands, views  # noqa: E402,F401  (routes and commands register on bp)
 
 from ..nav import register as _nav  # noqa: E402
 

@@ -33,11 +33,18 @@ def _now():
     return datetime.datetime.now()
 
 
-def start(user, remote_addr=""):
-    """Sign user in on this browser: a fresh session row and a fresh cookie (no fixation)."""
+def issue(user, remote_addr=""):
+    """A new session row for user; returns the token the cookie carries as session["sid"]
+    (benchmarks and load tests that skip the sign-in form use this)."""
     token = secrets.token_urlsafe(32)
     with transaction():
         UserSession.create(key=_hash(token), user=user, remote_addr=(remote_addr or "")[:64])
+    return token
+
+
+def start(user, remote_addr=""):
+    """Sign user in on this browser: a fresh session row and a fresh cookie (no fixation)."""
+    token = issue(user, remote_addr)
     session.clear()
     session["sid"] = token
     session.permanent = True

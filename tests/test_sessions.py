@@ -97,6 +97,16 @@ def test_deactivation_ends_the_session_and_reactivation_does_not_revive_it(brows
     assert browser().login("jdy1").status_code == 302
 
 
+def test_cli_deactivation_ends_sessions_at_once(app, browser, org, runner):
+    b = browser("jdy1")
+    result = runner.invoke(args=["deactivate-user", "jdy1"])
+    assert result.exit_code == 0 and "已停用 jdy1，并结束其 1 处登录" in result.output
+    assert runner.invoke(args=["activate-user", "jdy1"]).exit_code == 0
+    assert b.get("/").status_code == 302  # no request came in meanwhile: still ended
+    assert browser().login("jdy1").status_code == 302
+    assert runner.invoke(args=["deactivate-user", "nobody"]).exit_code != 0
+
+
 def test_idle_session_ends(app, browser, org):
     app.config["SESSION_IDLE_MINUTES"] = 1.8 / 60  # 1.8 s
     b = browser("jdy1")

@@ -138,15 +138,20 @@ def _post_login(client, username, password, addr):
     return client.post("/login", data={"username": username, "password": password, "csrf_token": token}, environ_base=env)
 
 
-def test_a_stranger_cannot_lock_the_inspector_out_of_their_own_browser(app, org):
+@pytest.mark.parametrize("stranger_addr", ["10.9.9.9", "10.0.0.5"])  # elsewhere, or behind the same NAT
+def test_a_stranger_cannot_lock_the_inspector_out_of_their_own_browser(app, org, stranger_addr):
+    app.config["LOGIN_ADDR_MAX_FAILURES"] = 4
     own = app.test_client()
     assert _post_login(own, "jdy1", factories.PASSWORD, "10.0.0.5").status_code == 302
     own.post("/logout", data={"csrf_token": CSRF_RE.search(own.get("/password").get_data(as_text=True)).group(1)})
     stranger = app.test_client()
     for _ in range(app.config["LOGIN_MAX_FAILURES"] + 2):
-        _post_login(stranger, "jdy1", "guess", "10.9.9.9")
+        _post_login(stranger, "jdy1", "guess", stranger_addr)
+    for i in range(4):
+        _post_login(stranger, f"other{i}", "guess", stranger_addr)
     # the stranger, and any other browser, now waits …
-    assert "已暂时锁定" in _post_login(stranger, "jdy1", factories.PASSWORD, "10.9.9.9").get_data(as_text=True)
+    assert "已暂时锁定" in _post_login(stranger, "jdy1", factories.PASSWORD, stranger_addr).get_data(as_text=True)
+    assert "已暂时锁定" in _post_login(stranger, "jdy2", factories.PASSWORD, stranger_addr).get_data(as_text=True)
     assert _post_login(app.test_client(), "jdy1", factories.PASSWORD, "10.0.0.6").status_code == 400
     # … but the inspector's own browser signs in at once
     assert _post_login(own, "jdy1", factories.PASSWORD, "10.0.0.5").status_code == 302
@@ -186,12 +191,54 @@ def test_admin_sees_lockouts_and_unlocks(app, browser, org):
     assert AuditEntry.select().where((AuditEntry.action == "unlock") & (AuditEntry.actor == org.users.admin.id)).count() == 1
     assert _post_login(app.test_client(), "jdy1", factories.PASSWORD, "10.0.0.6").status_code == 302
     assert admin.post(f"/admin/lockouts/{row.id}/unlock").status_code == 403  # gone
-    assert other_admin.username == "admin2"
+    assert other_admin.active
 
 
-def test_nav_shows_lockouts_to_admins_only(browser, org):
+def test_nav_shows_lockouts_to_admins_only(app, browser, org):
     assert 'href="/admin/lockouts"' in browser("admin").get("/").get_data(as_text=True)
-    assert 'href="/admin/lockouts"' not in browser("jdy1").get("/").get_data(as_text=True)
+    stranger = app.test_client()
+    for _ in range(app.config["LOGIN_MAX_FAILURES"]):
+        _post_login(stranger, "jdy1", "guess", "10.9.9.9")
+    assert 'href="/admin/lockouts" data-badge="1"' in browser("admin").get("/").get_data(as_text=True)
+    assert 'href="/admin/lockouts"' not in browser("jdy2").get("/").get_data(as_text=True)
+
+
+@pytest.mark.parametrize("username", ["jdy1\x00", "\x00", "a\x01b", "jdy1\x7f"])
+def test_control_characters_in_the_user_name_are_a_plain_refusal(app, org, username):
+    resp = _post_login(app.test_client(), username, factories.PASSWORD, "10.3.3.3")
+    assert resp.status_code == 400 and "用户名或密码错误" in resp.get_data(as_text=True)
+
+
+def test_old_failures_are_forgotten(app, org):
+    from webapp.auth.models import LoginAttempt, LoginThrottle
+
+    long_ago = datetime.datetime.now() - datetime.timedelta(days=40)
+    with app.app_context():
+        for _ in range(2):
+            with pytest.raises(services.LoginRefused):
+                services.authenticate("ghost", "x", "10.4.4.4", now=long_ago)
+        with pytest.raises(services.LoginRefused):
+            services.authenticate("jdy1", "x", "10.4.4.5")
+    assert not LoginAttempt.select().where(LoginAttempt.username == "ghost").exists()
+    assert not LoginThrottle.select().where(LoginThrottle.key.in_(["ghost", "10.4.4.4"])).exists()
+
+
+def test_client_address_comes_from_the_proxy_only_when_configured(app, org):
+    from webapp import create_app
+    from webapp.auth.models import LoginAttempt
+
+    fwd = {"X-Forwarded-For": "10.8.8.8"}
+    app.test_client().post("/login", data={"username": "x", "password": "y"}, headers=fwd)  # CSRF refused: no row
+    client = app.test_client()
+    token = CSRF_RE.search(client.get("/login").get_data(as_text=True)).group(1)
+    client.post("/login", data={"username": "ghost", "password": "y", "csrf_token": token}, headers=fwd)
+    assert LoginAttempt.get(LoginAttempt.username == "ghost").remote_addr == "127.0.0.1"  # header ignored
+    db.close()  # create_app rebinds the one database object
+    proxied = create_app({"DATABASE_URL": app.config["DATABASE_URL"], "SECRET_KEY": "test-secret", "TRUSTED_PROXIES": 1})
+    client = proxied.test_client()
+    token = CSRF_RE.search(client.get("/login").get_data(as_text=True)).group(1)
+    client.post("/login", data={"username": "ghost2", "password": "y", "csrf_token": token}, headers=fwd)
+    assert LoginAttempt.get(LoginAttempt.username == "ghost2").remote_addr == "10.8.8.8"
 
 
 EVIL = ["////evil.example/x", "//evil.example/x", "///evil.example", "/\\evil.example", "\\\\evil.example",

@@ -15,6 +15,11 @@ class Config:
     # the session and device cookies over HTTPS only. Off by default because many intranets
     # still serve plain HTTP, where a Secure cookie would never come back and nobody could sign in.
     SESSION_COOKIE_SECURE = os.environ.get("SESSION_COOKIE_SECURE", "").lower() in ("1", "true", "yes", "on")
+    # Behind a reverse proxy (nginx terminating HTTPS), the number of proxies in front of the app:
+    # the client address (sign-in throttling by address) and the scheme are then taken from
+    # X-Forwarded-For / X-Forwarded-Proto. 0 (default): the app is reached directly, and those
+    # headers are ignored (anyone could forge them).
+    TRUSTED_PROXIES = int(os.environ.get("TRUSTED_PROXIES", "0") or 0)
     PERMANENT_SESSION_LIFETIME = 8 * 3600  # one working day, then sign in again whatever happens
     # Inactivity: a session nobody used for this long is ended on the server. 60 minutes: an
     # inspector on site may talk with the institution for a long while between two saves and

@@ -12,6 +12,11 @@ PUBLIC_ENDPOINTS = {"auth.login", "static"}
 
 def init_app(app):
     csrf.init_app(app)
+    if app.config.get("TRUSTED_PROXIES"):
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        n = app.config["TRUSTED_PROXIES"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)
 
     @app.before_request
     def _load_user():

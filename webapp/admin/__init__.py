@@ -8,4 +8,11 @@ from . import commands, views  # noqa: E402,F401  (routes and commands register 
 
 from ..nav import register as _nav  # noqa: E402
 
-_nav("登录锁定", "admin.lockouts", ["admin"], "登录失败次数过多而被延迟的账号和地址，可解除锁定")
+
+def _waiting(user):
+    from ..auth.services import lockouts
+
+    return sum(1 for r in lockouts(user) if r["waiting"])
+
+
+_nav("登录锁定", "admin.lockouts", ["admin"], "登录失败次数过多而被延迟的账号和地址，可解除锁定", badge=_waiting)

@@ -32,7 +32,7 @@ class LoginThrottle(BaseModel):
     kind = CharField(max_length=8)  # account / address / device
     key = CharField(max_length=128)
     failures = IntegerField(default=0)
-    last_failure = DateTimeField(null=True)
+    last_failure = DateTimeField(null=True, index=True)
 
     class Meta:
         indexes = ((("kind", "key"), True),)

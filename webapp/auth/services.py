@@ -7,6 +7,7 @@ the lock (scrypt takes ~0.1 s and must not hold the write lock); a success takes
 back. So N parallel attempts are N counted attempts: the limit cannot be outrun.
 """
 import datetime
+import re
 
 from flask import current_app
 from werkzeug.security import generate_password_hash
@@ -78,10 +79,21 @@ def _dummy_hash():
 
 
 def _keys(username, remote_addr, device):
-    keys = [("device", f"{device}:{username}") if device else ("account", username)]
+    """What an attempt is counted against. From the inspector's own browser only its device
+    key: neither a stranger guessing the account nor one sharing the address (a NAT) can
+    slow it down, and its own failures are still counted."""
+    if device:
+        return [("device", f"{device[:40]}:{username}")]
+    keys = [("account", username)]
     if remote_addr:
         keys.append(("address", remote_addr[:64]))
     return keys
+
+
+# No account name holds a control character (and PostgreSQL refuses NUL in text): such a
+# name is looked up as nothing, and counted under a cleaned key.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+LOG_DAYS = 30  # failed attempts kept for the admin's inquiries
 
 
 def _reserve(keys, now):
@@ -111,15 +123,20 @@ def authenticate(username, password, remote_addr="", device=None, now=None):
     before; its failures are then counted apart from the account's, so a stranger's failures
     do not delay the inspector's own browser."""
     now = now or datetime.datetime.now()
-    username = username.strip()[:64]
-    keys = _keys(username, remote_addr or "", device)
+    typed = username.strip()[:64]
+    username = _CONTROL.sub("?", typed)
+    remote_addr = _CONTROL.sub("?", remote_addr or "")
+    keys = _keys(username, remote_addr, device)
     rows = _reserve(keys, now)
-    user = User.get_or_none(User.username == username)
+    user = User.get_or_none(User.username == username) if username == typed else None
     # always one hash check, whether the account exists, is inactive or not
     ok = User(password_hash=user.password_hash if user else _dummy_hash()).check_password(password)
     if not ok or user is None or not user.active:
         with transaction():
-            LoginAttempt.create(username=username, remote_addr=(remote_addr or "")[:64], at=now)
+            LoginAttempt.create(username=username, remote_addr=remote_addr[:64], at=now)
+            # both indexed: the log and the counters cannot grow without end
+            LoginAttempt.delete().where(LoginAttempt.at < now - datetime.timedelta(days=LOG_DAYS)).execute()
+            LoginThrottle.delete().where(LoginThrottle.last_failure < now - _window()).execute()
         free, _, _ = _params(rows[0].kind)
         left = free - rows[0].failures
         if left > 0:

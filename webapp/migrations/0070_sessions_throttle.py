@@ -28,7 +28,7 @@ def up(migrator, db):
         kind = CharField(max_length=8)
         key = CharField(max_length=128)
         failures = IntegerField(default=0)
-        last_failure = DateTimeField(null=True)
+        last_failure = DateTimeField(null=True, index=True)
 
         class Meta:
             database = db

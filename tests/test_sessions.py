@@ -85,15 +85,16 @@ def test_cli_set_password_ends_every_session(app, browser, org, runner):
     assert runner.invoke(args=["set-password", "nobody"], input="cli-new-pass-1\ncli-new-pass-1\n").exit_code != 0
 
 
-def test_deactivation_ends_the_session_and_reactivation_does_not_revive_it(browser, org):
+def test_deactivation_ends_the_session_and_reactivation_does_not_revive_it(app, browser, org):
     b = browser("jdy1")
+    copy = _cookie(b)
     user = org.users.insp1
     user.active = False
     user.save()
     assert b.get("/").status_code == 302
     user.active = True
     user.save()
-    assert b.get("/").status_code == 302  # that session is over; signing in again works
+    assert _replay(app, copy).get("/").status_code == 302  # that session is over for good
     assert browser().login("jdy1").status_code == 302
 
 

@@ -49,18 +49,21 @@ def _sha256(path):
 
 def _store_files(instance):
     """(path inside the archive, full path) of every file in the folders under instance/."""
+    live = set()
+    if not is_postgres():  # a SQLite file kept in a folder under instance/ is not a store file
+        live = {os.path.abspath(db.database) + suffix for suffix in ("", "-wal", "-shm", "-journal")}
     out = []
     for entry in sorted(os.listdir(instance)):
         top = os.path.join(instance, entry)
-        if not os.path.isdir(top) or os.path.islink(top):
+        if entry.startswith(".") or not os.path.isdir(top) or os.path.islink(top):
             continue
         for folder, dirs, files in os.walk(top):
-            dirs.sort()
+            dirs[:] = sorted(d for d in dirs if not d.startswith("."))  # .backup-*/.restore-* work folders
             for name in sorted(files):
                 if name.endswith(".tmp"):
                     continue  # a store write in progress (evidence.store renames when done)
                 full = os.path.join(folder, name)
-                if os.path.isfile(full) and not os.path.islink(full):
+                if os.path.isfile(full) and not os.path.islink(full) and os.path.abspath(full) not in live:
                     out.append(("instance/" + os.path.relpath(full, instance).replace(os.sep, "/"), full))
     return out
 

@@ -153,6 +153,16 @@ def test_cookies_are_secure_when_configured(app, browser, org):
     assert all("; Secure" in c and "HttpOnly" in c for c in cookies)
 
 
+def test_cookies_are_secure_on_https_without_the_setting(app, org):
+    client = app.test_client()
+    page = client.get("https://localhost/login").get_data(as_text=True)
+    token = CSRF_RE.search(page).group(1)
+    resp = client.post("https://localhost/login", data={"username": "jdy1", "password": factories.PASSWORD, "csrf_token": token},
+                       headers={"Referer": "https://localhost/login"})
+    cookies = resp.headers.getlist("Set-Cookie")
+    assert len(cookies) == 2 and all("; Secure" in c for c in cookies)
+
+
 def test_cookies_are_not_secure_by_default(browser, org):
     resp = browser().login("jdy1")
     assert all("Secure" not in c for c in resp.headers.getlist("Set-Cookie"))

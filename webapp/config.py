@@ -10,10 +10,11 @@ class Config:
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_NAME = "suijian_session"
-    # Served over HTTPS (directly or behind a TLS proxy)? Then set SESSION_COOKIE_SECURE=1 in the
-    # environment (or SESSION_COOKIE_SECURE = True in instance/config.py): the browser then sends
-    # the session and device cookies over HTTPS only. Off by default because many intranets
-    # still serve plain HTTP, where a Secure cookie would never come back and nobody could sign in.
+    # Cookies (session and device) are marked Secure on every request that came over HTTPS
+    # (directly, or through a proxy counted in TRUSTED_PROXIES). SESSION_COOKIE_SECURE=1 in the
+    # environment (or SESSION_COOKIE_SECURE = True in instance/config.py) marks them Secure
+    # always: set it when the site is served over HTTPS only. Off by default because many
+    # intranets still serve plain HTTP, where a Secure cookie never comes back (no sign-in).
     SESSION_COOKIE_SECURE = os.environ.get("SESSION_COOKIE_SECURE", "").lower() in ("1", "true", "yes", "on")
     # Behind a reverse proxy (nginx terminating HTTPS), the number of proxies in front of the app:
     # the client address (sign-in throttling by address) and the scheme are then taken from

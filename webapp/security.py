@@ -1,10 +1,22 @@
 """Sign-in state, CSRF and access checks shared by every blueprint."""
 import functools
 
-from flask import abort, flash, g, redirect, request, session, url_for
+from flask import abort, flash, g, has_request_context, redirect, request, session, url_for
+from flask.sessions import SecureCookieSessionInterface
 from flask_wtf.csrf import CSRFProtect
 
 csrf = CSRFProtect()
+
+
+def cookie_secure(app):
+    """Secure cookies when SESSION_COOKIE_SECURE says so, and always on a request that came
+    over HTTPS (directly, or through a proxy counted in TRUSTED_PROXIES)."""
+    return bool(app.config["SESSION_COOKIE_SECURE"] or (has_request_context() and request.is_secure))
+
+
+class _SessionInterface(SecureCookieSessionInterface):
+    def get_cookie_secure(self, app):
+        return cookie_secure(app)
 
 # Endpoints reachable without signing in.
 PUBLIC_ENDPOINTS = {"auth.login", "static"}
@@ -12,6 +24,7 @@ PUBLIC_ENDPOINTS = {"auth.login", "static"}
 
 def init_app(app):
     csrf.init_app(app)
+    app.session_interface = _SessionInterface()
     if app.config.get("TRUSTED_PROXIES"):
         from werkzeug.middleware.proxy_fix import ProxyFix
 

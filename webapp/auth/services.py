@@ -105,9 +105,11 @@ def _reserve(keys, now):
             if row.last_failure is not None and now - row.last_failure > _window():
                 row.failures = 0
             until = unlock_at(row)
-            waits.append((until - now).total_seconds() if until and until > now else 0)
-        if max(waits) > 0:
-            raise LoginRefused(f"登录失败次数过多，账号已暂时锁定，请 {_wait_text(max(waits))}后再试"
+            waits.append(((until - now).total_seconds() if until and until > now else 0, row.kind))
+        wait, kind = max(waits)
+        if wait > 0:
+            who = "本机（客户端地址）" if kind == "address" else "账号"
+            raise LoginRefused(f"登录失败次数过多，{who}已暂时锁定，请 {_wait_text(wait)}后再试"
                                "（如需立即登录，请联系管理员解除锁定）。")
         for row in rows:
             row.failures += 1

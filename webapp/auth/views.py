@@ -1,10 +1,12 @@
 import re
+import secrets
 from urllib.parse import urlsplit
 
 from flask import current_app, flash, g, redirect, render_template, request, session, url_for
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from ..errors import Invalid
+from ..security import cookie_secure
 from . import bp, sessions
 from .forms import LoginForm, PasswordForm
 from .services import LoginRefused, authenticate, change_password
@@ -43,14 +45,12 @@ def _device_cookie():
 
 
 def _remember_device(resp, username):
-    import secrets
-
     known = _device_cookie() or {"d": secrets.token_urlsafe(12), "u": []}
     names = [username] + [u for u in known["u"] if u != username][:4]
     cfg = current_app.config
     resp.set_cookie(DEVICE_COOKIE, _devices().dumps({"d": known["d"], "u": names}),
                     max_age=cfg["LOGIN_DEVICE_DAYS"] * 86400, httponly=True, samesite="Lax",
-                    secure=cfg["SESSION_COOKIE_SECURE"])
+                    secure=cookie_secure(current_app))
     return resp
 
 

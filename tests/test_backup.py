@@ -237,3 +237,8 @@ def test_restore_refuses_damaged_and_foreign_archives(app, runner, tmp_path, bac
     not_tar = tmp_path / "x.tar"
     not_tar.write_bytes(b"not an archive")
     assert "不是随检的备份文件" in runner.invoke(args=["restore", str(not_tar)]).output
+
+
+def test_backup_into_a_missing_folder_is_a_plain_error(app, runner, tmp_path):
+    result = runner.invoke(args=["backup", str(tmp_path / "no-such-folder" / "b.tar")])
+    assert result.exit_code != 0 and "目录不存在" in result.output

@@ -110,6 +110,8 @@ def _dump_database(folder):
 def create(path):
     """Write a backup archive to path; return its manifest."""
     path = os.path.abspath(path)
+    if not os.path.isdir(os.path.dirname(path)):
+        raise BackupError(f"目录不存在：{os.path.dirname(path)}")
     instance = current_app.instance_path
     folder = tempfile.mkdtemp(prefix=".backup-", dir=os.path.dirname(path))
     try:

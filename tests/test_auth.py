@@ -33,7 +33,7 @@ def test_wrong_password_message_beside_field(browser, org):
     b = browser()
     resp = b.login("jdy1", "wrong")
     page = resp.get_data(as_text=True)
-    assert resp.status_code == 400
+    assert resp.status_code == 422
     assert "用户名或密码错误" in page and 'value="jdy1"' in page  # what was typed is kept
 
 
@@ -42,7 +42,7 @@ def test_lockout_after_repeated_failures(browser, org, app):
     for _ in range(app.config["LOGIN_MAX_FAILURES"]):
         b.login("jdy1", "wrong")
     resp = b.login("jdy1")  # right password, but locked
-    assert resp.status_code == 400
+    assert resp.status_code == 422
     assert "账号已暂时锁定" in resp.get_data(as_text=True)
     assert LoginAttempt.select().where(LoginAttempt.username == "jdy1").count() == app.config["LOGIN_MAX_FAILURES"]
     # another account is not affected
@@ -74,7 +74,7 @@ def test_unknown_user_is_throttled_too(browser, org, app):
 def test_inactive_user_cannot_sign_in(browser, org):
     org.users.insp1.active = False
     org.users.insp1.save()
-    assert browser().login("jdy1").status_code == 400
+    assert browser().login("jdy1").status_code == 422
 
 
 def test_next_only_follows_local_paths(browser, org):

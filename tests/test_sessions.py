@@ -51,7 +51,7 @@ def test_password_change_ends_other_sessions(app, browser, org):
     assert here.get("/").status_code == 200  # the one that changed it stays in
     assert _replay(app, copy).get("/").status_code == 200  # (same session as `here`)
     assert other_user.get("/").status_code == 200  # nobody else is touched
-    assert browser().login("jdy1").status_code == 400  # old password refused
+    assert browser().login("jdy1").status_code == 422  # old password refused
     assert browser().login("jdy1", "brand-new-pass-9").status_code == 302
 
 
@@ -64,7 +64,7 @@ def test_password_change_ends_other_sessions(app, browser, org):
 def test_password_change_refusals_keep_sessions(browser, org, current, new, confirm, message):
     here, elsewhere = browser("jdy1"), browser("jdy1")
     resp = _change_password(here, current, new, confirm)
-    assert resp.status_code == 400 and message in resp.get_data(as_text=True)
+    assert resp.status_code == 422 and message in resp.get_data(as_text=True)
     assert elsewhere.get("/").status_code == 200
     assert browser().login("jdy1").status_code == 302
 

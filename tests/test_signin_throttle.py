@@ -79,7 +79,7 @@ def test_limit_holds_under_parallel_attempts(app, org, live, count_checks):
         t.start()
     for t in threads:
         t.join(60)
-    assert statuses == [400] * n  # every one answered, none a 500
+    assert statuses == [422] * n  # every one answered, none a 500
     assert len(count_checks) == 5, f"{len(count_checks)} passwords checked for a limit of 5"
 
 
@@ -89,7 +89,7 @@ def _median_post_seconds(client, token, username, rounds):
         t0 = time.perf_counter()
         resp = client.post("/login", data={"username": username, "password": "wrong-password", "csrf_token": token})
         times.append(time.perf_counter() - t0)
-        assert resp.status_code == 400
+        assert resp.status_code == 422
     return statistics.median(times)
 
 
@@ -152,7 +152,7 @@ def test_a_stranger_cannot_lock_the_inspector_out_of_their_own_browser(app, org,
     # the stranger, and any other browser, now waits …
     assert "已暂时锁定" in _post_login(stranger, "jdy1", factories.PASSWORD, stranger_addr).get_data(as_text=True)
     assert "已暂时锁定" in _post_login(stranger, "jdy2", factories.PASSWORD, stranger_addr).get_data(as_text=True)
-    assert _post_login(app.test_client(), "jdy1", factories.PASSWORD, "10.0.0.6").status_code == 400
+    assert _post_login(app.test_client(), "jdy1", factories.PASSWORD, "10.0.0.6").status_code == 422
     # … but the inspector's own browser signs in at once
     assert _post_login(own, "jdy1", factories.PASSWORD, "10.0.0.5").status_code == 302
 
@@ -206,7 +206,7 @@ def test_nav_shows_lockouts_to_admins_only(app, browser, org):
 @pytest.mark.parametrize("username", ["jdy1\x00", "\x00", "a\x01b", "jdy1\x7f"])
 def test_control_characters_in_the_user_name_are_a_plain_refusal(app, org, username):
     resp = _post_login(app.test_client(), username, factories.PASSWORD, "10.3.3.3")
-    assert resp.status_code == 400 and "用户名或密码错误" in resp.get_data(as_text=True)
+    assert resp.status_code == 422 and "用户名或密码错误" in resp.get_data(as_text=True)
 
 
 def test_old_failures_are_forgotten(app, org):

@@ -71,7 +71,7 @@ def login():
         else:
             sessions.start(user, request.remote_addr or "")
             return _remember_device(redirect(safe_next(request.args.get("next"))), user.username)
-    return render_template("auth/login.html", form=form), (200 if request.method == "GET" or not form.errors else 400)
+    return render_template("auth/login.html", form=form), (200 if request.method == "GET" or not form.errors else 422)
 
 
 @bp.route("/logout", methods=["POST"])
@@ -96,4 +96,4 @@ def password():
         else:
             flash("密码已修改。" + (f"其他 {ended} 处登录已退出。" if ended else ""), "info")
             return redirect(url_for("main.home"))
-    return render_template("auth/password.html", form=form), (200 if request.method == "GET" or not form.errors else 400)
+    return render_template("auth/password.html", form=form), (200 if request.method == "GET" or not form.errors else 422)

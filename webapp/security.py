@@ -18,6 +18,7 @@ class _SessionInterface(SecureCookieSessionInterface):
     def get_cookie_secure(self, app):
         return cookie_secure(app)
 
+
 # Endpoints reachable without signing in.
 PUBLIC_ENDPOINTS = {"auth.login", "static"}
 

@@ -57,6 +57,7 @@ def run():
     from flask import Flask
 
     from webapp import create_app, migrate
+    from webapp.auth import sessions
     from webapp.db import db
 
     folder = tempfile.mkdtemp(prefix="bench-checklist-")
@@ -68,13 +69,14 @@ def run():
     migrate.upgrade()
     with app.app_context():
         record, user = _record()
+        token = sessions.issue(user)  # signed in without the form: a real server-side session
         section = f"/inspection/records/{record.id}/sections/9"
         item_url = f"/inspection/records/{record.id}/items/9.1"
     db.close()
 
     client = app.test_client()
     with client.session_transaction() as s:
-        s["uid"] = user.id
+        s["sid"] = token
     page = client.get(section)
     assert page.status_code == 200 and page.get_data(as_text=True).count("<article ") == ITEMS, page.status_code
     state = {"v": 0, "r": "pass"}

@@ -1,10 +1,23 @@
 """Sign-in state, CSRF and access checks shared by every blueprint."""
 import functools
 
-from flask import abort, g, redirect, request, session, url_for
+from flask import abort, flash, g, has_request_context, redirect, request, session, url_for
+from flask.sessions import SecureCookieSessionInterface
 from flask_wtf.csrf import CSRFProtect
 
 csrf = CSRFProtect()
+
+
+def cookie_secure(app):
+    """Secure cookies when SESSION_COOKIE_SECURE says so, and always on a request that came
+    over HTTPS (directly, or through a proxy counted in TRUSTED_PROXIES)."""
+    return bool(app.config["SESSION_COOKIE_SECURE"] or (has_request_context() and request.is_secure))
+
+
+class _SessionInterface(SecureCookieSessionInterface):
+    def get_cookie_secure(self, app):
+        return cookie_secure(app)
+
 
 # Endpoints reachable without signing in.
 PUBLIC_ENDPOINTS = {"auth.login", "static"}
@@ -12,19 +25,25 @@ PUBLIC_ENDPOINTS = {"auth.login", "static"}
 
 def init_app(app):
     csrf.init_app(app)
+    app.session_interface = _SessionInterface()
+    if app.config.get("TRUSTED_PROXIES"):
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        n = app.config["TRUSTED_PROXIES"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)
 
     @app.before_request
     def _load_user():
-        from .org.models import Area, Unit, User
+        from .auth import sessions
 
         g.user = None
-        uid = session.get("uid")
-        if uid is not None:
-            # unit and area come along: nearly every page scopes by g.user.area
-            g.user = (User.select(User, Unit, Area).join(Unit).join(Area)
-                      .where((User.id == uid) & (User.active == True)).get_or_none())  # noqa: E712
-            if g.user is None:
-                session.clear()
+        if request.endpoint == "static":
+            return None
+        g.user, ended = sessions.load()
+        if ended:
+            # the cookie names a session that has ended (sign-out, new password, idle, …)
+            session.clear()
+            flash(ended, "info")
         if g.user is None and request.endpoint not in PUBLIC_ENDPOINTS and request.endpoint is not None:
             if request.headers.get("HX-Request"):
                 # htmx cannot follow a redirect to a full login page into a fragment slot.
@@ -43,6 +62,11 @@ def init_app(app):
         )
         resp.headers.setdefault("X-Content-Type-Options", "nosniff")
         resp.headers.setdefault("Referrer-Policy", "same-origin")
+        if g.get("user") is not None or request.endpoint == "auth.login":
+            # Signed-in pages (and downloads) hold personal and case data: never kept in the
+            # browser's or a proxy's cache, so Back after sign-out or a shared PC shows nothing.
+            resp.headers["Cache-Control"] = "no-store"
+            resp.headers.pop("Expires", None)
         return resp
 
     @app.context_processor

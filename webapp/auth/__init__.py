@@ -1,5 +1,6 @@
 from flask import Blueprint
 
-bp = Blueprint("auth", __name__)
+# cli_group=None: `flask --app webapp set-password …` sits beside create-user.
+bp = Blueprint("auth", __name__, cli_group=None)
 
-from . import views  # noqa: E402,F401  (routes register on bp)
+from . import commands, views  # noqa: E402,F401  (routes and commands register on bp)

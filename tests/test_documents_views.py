@@ -203,7 +203,7 @@ def test_follow_up_evidence_follows_the_evidence_rules(browser, rec, app):
     import io
     import os
 
-    from webapp import evidence
+    from webapp import uploads
     from webapp.documents.models import FollowUp
     from webapp.registers.models import Inspector
 
@@ -221,7 +221,7 @@ def test_follow_up_evidence_follows_the_evidence_rules(browser, rec, app):
     fu = FollowUp.get()
     assert fu.evidence_mime == "image/jpeg" and fu.evidence_name == "整改照片.jpg"
     with app.app_context():
-        assert os.path.exists(evidence.path(fu.evidence_sha256))
+        assert os.path.exists(uploads.path(fu.evidence_sha256))
     got = b.get(f"/documents/followup/{fu.id}/evidence")
     try:
         assert got.status_code == 200 and got.data == jpeg

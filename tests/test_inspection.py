@@ -8,7 +8,7 @@ import re
 
 import pytest
 
-from webapp import evidence
+from webapp import uploads
 from webapp.audit.models import AuditEntry
 from webapp.draw.models import Task
 from webapp.inspection import services
@@ -299,7 +299,7 @@ def test_evidence_refused_over_the_size_limit(rec, app, browser):
     (b"\xff\xd8\xff\xe0\x00\x10JFIF", "image/jpeg"), (PNG[:16], "image/png"), (b"RIFF\x00\x00\x00\x00WEBPVP8 ", "image/webp"),
     (b"\x00\x00\x00\x18ftypheic\x00\x00", "image/heic"), (b"%PDF-1.4\n", "application/pdf"), (b"<html>", None)])
 def test_sniff_by_magic_bytes(head, mime):
-    assert evidence.sniff(head) == mime
+    assert uploads.sniff(head) == mime
 
 
 # ---- handling and money ----------------------------------------------------------------------

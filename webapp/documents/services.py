@@ -11,7 +11,7 @@ import re
 from flask import current_app
 from peewee import fn
 
-from .. import evidence as files
+from .. import uploads
 from ..audit import trail
 from ..db import db
 from ..inspection.models import Answer, Handling, Record, Result, VisitInspector
@@ -350,7 +350,7 @@ def verify(code):
 # ------------------------------------------------------------------------------------------
 
 def add_follow_up(user, opinion, values, evidence=None):
-    """Record a 复查; values: result, date, inspector1, inspector2, note. evidence: (bytes, name, mime)."""
+    """Record a 复查; values: result, date, inspector1, inspector2, note. evidence: an uploads.Upload or None."""
     if opinion.status != OpinionStatus.ISSUED:
         raise DocumentError("只有已签发且未作废的意见书可以登记复查。", 409)
     errors = {}
@@ -386,10 +386,9 @@ def add_follow_up(user, opinion, values, evidence=None):
     if errors:
         raise DocumentError(next(iter(errors.values())), 400, next(iter(errors)))
     ev = {}
-    if evidence is not None and evidence[0]:
-        data, name, mime = evidence
-        sha = files.store(data)
-        ev = {"evidence_sha256": sha, "evidence_name": (name or "evidence").replace("\\", "/").rsplit("/", 1)[-1][:255], "evidence_mime": (mime or "")[:64]}
+    if evidence is not None and evidence.data:
+        sha = uploads.store(evidence.data)
+        ev = {"evidence_sha256": sha, "evidence_name": uploads.clean_name(evidence.name), "evidence_mime": evidence.mime}
     with db.atomic():
         fu = FollowUp.create(opinion=opinion, result=result, date=date, inspector1=ids[0], inspector2=ids[1],
                              note=note, created_by=user, **ev)

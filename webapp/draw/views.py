@@ -1,18 +1,15 @@
 """Draw pages (load → check → act → render): run, review, confirm, verify, print, swap."""
-from urllib.parse import quote
 
-from flask import Response, abort, flash, g, render_template, request, url_for
+from flask import abort, flash, g, render_template, request, url_for
 from peewee import fn
 
-from .. import htmx
+from .. import downloads, htmx
 from ..org.models import Area, Role
 from ..plans.catalog import catalog
 from ..scope import areas_of, can_see_area, visible
 from ..security import require, roles_required
 from . import bp, services
 from .models import Draw, Task
-
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _draw(draw_id):
@@ -133,8 +130,7 @@ def record_pdf(draw_id):
 
     draw = _draw(draw_id)
     pdf = render_pdf("print/draw_record.html", **services.record_context(draw, _plan(draw)))
-    return Response(pdf, mimetype="application/pdf",
-                    headers={"Content-Disposition": f"inline; filename*=UTF-8''{quote(f'抽取记录-{draw.id}.pdf')}"})
+    return downloads.send(pdf, f"抽取记录-{draw.id}.pdf", downloads.PDF, inline=True, fallback=f"draw-{draw.id}.pdf")
 
 
 @bp.route("/<int:draw_id>/tasks.xlsx")
@@ -142,8 +138,8 @@ def record_pdf(draw_id):
 def tasks_xlsx(draw_id):
     """The task list as a workbook."""
     draw = _draw(draw_id)
-    return Response(services.task_workbook(draw, _plan(draw)), mimetype=XLSX,
-                    headers={"Content-Disposition": f"attachment; filename*=UTF-8''{quote(f'检查任务清单-{draw.id}.xlsx')}"})
+    return downloads.send(services.task_workbook(draw, _plan(draw)), f"检查任务清单-{draw.id}.xlsx", downloads.XLSX,
+                          fallback=f"tasks-{draw.id}.xlsx")
 
 
 def _swap_form(task, form, errors, status=200):

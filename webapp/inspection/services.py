@@ -11,7 +11,7 @@ from decimal import Decimal, InvalidOperation
 
 
 from ..audit import trail
-from .. import evidence as files
+from .. import uploads
 from ..errors import Invalid  # noqa: F401  (views catch services.Invalid)
 from ..db import db
 from ..draw.models import Task, TaskInspector
@@ -362,8 +362,9 @@ def _touch(record, now):
 
 def add_evidence(user, record, item_key, upload):
     """Store an uploaded file by its SHA-256 and attach it to the item."""
-    data, name, mime = files.read_upload(upload)
-    sha = files.store(data)
+    file = uploads.read(upload, "evidence")
+    data, name, mime = file.data, file.name, file.mime
+    sha = uploads.store(data)
     with db.atomic():
         existing = Evidence.get_or_none((Evidence.record == record.id) & (Evidence.item_key == item_key)
                                         & (Evidence.sha256 == sha))

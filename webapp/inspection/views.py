@@ -7,11 +7,10 @@ so the user's input stays on screen with the reason. Other 4xx (e.g. the 409 of 
 are left to the generic message in static/js/app.js.
 """
 import datetime
-import os
 
-from flask import abort, flash, g, make_response, redirect, render_template, request, send_file, url_for
+from flask import abort, flash, g, make_response, redirect, render_template, request, url_for
 
-from .. import evidence as files, htmx
+from .. import downloads, htmx
 from ..draw.models import Task, TaskInspector
 from ..org.models import Role
 from ..registers.models import Inspector, Institution
@@ -224,11 +223,7 @@ def evidence_file(evidence_id):
     """The stored file, to those who may see its record."""
     ev = Evidence.get_or_none(Evidence.id == evidence_id) or abort(404)
     _record(ev.record_id)
-    path = files.path(ev.sha256)
-    if not os.path.exists(path):
-        abort(404, "文件已不在存储中，请联系管理员。")
-    return send_file(path, mimetype=ev.mime, download_name=ev.filename, as_attachment=ev.mime == "application/pdf",
-                     max_age=3600)
+    return downloads.send_stored(ev.sha256, ev.filename, ev.mime)
 
 
 # ---- handling and submitting -------------------------------------------------------------------

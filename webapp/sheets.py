@@ -9,7 +9,8 @@ is trusted:
 - while reading: the rows and columns that really hold a value are counted (the sheet's declared
   dimension, e.g. A1:XFD1048576, is ignored: openpyxl's read-only mode pads every row to it),
   against a row cap, a column cap, a cell-length cap and a time budget. The sheet's XML is parsed
-  as a stream (defusedxml: no DTD, no entities) and every row is dropped once read.
+  as a stream (pyexpat, no tree; a DTD or entity declaration is refused) and every row is
+  dropped once read.
 Past a limit, SheetError says why in Chinese; the callers then write nothing.
 
 Cells come back as text: numbers without a spurious ".0", dates as 2025-10-31, booleans 是/否."""
@@ -21,9 +22,9 @@ import itertools
 import re
 import time
 import zipfile
+from xml.parsers import expat
 from dataclasses import dataclass, replace
 
-from defusedxml.ElementTree import iterparse
 from openpyxl.styles.numbers import BUILTIN_FORMATS, is_date_format
 from openpyxl.utils.datetime import CALENDAR_MAC_1904, CALENDAR_WINDOWS_1900, from_excel
 
@@ -54,17 +55,12 @@ LIMITS = Limits()
 XLSX_SIGNATURE = b"PK\x03\x04"
 OLE_SIGNATURE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 
-_NS = re.compile(r"^\{[^}]*\}")
 _REF = re.compile(r"^([A-Z]{1,3})(\d+)$")
 _BOOL = {"1": "是", "0": "否"}
 
 
 def _mb(n):
     return f"{n / 1024 / 1024:.0f} MB"
-
-
-def _local(tag):
-    return _NS.sub("", tag)
 
 
 class _Clock:
@@ -118,6 +114,7 @@ def read_rows(data, limits=LIMITS):
 # ------------------------------------------------------------------------------------------------
 
 _NOT_A_WORKBOOK = "无法读取该 Excel 文件：请上传 .xlsx 格式的工作簿（.xls 请先另存为 .xlsx）"
+CHUNK = 64 * 1024
 
 
 def _open_archive(data, limits):
@@ -137,132 +134,156 @@ def _open_archive(data, limits):
     return archive, {m.filename: m for m in members}
 
 
-class _Capped(io.RawIOBase):
-    """A member of the archive read with a hard cap on the bytes it may inflate to (the sizes in
-    the archive's directory are the sender's word; this does not take it)."""
+def _refuse_dtd(*args):
+    # A workbook never has a DTD; entity declarations are how XML bombs expand.
+    raise SheetError("该工作簿的内容含有 DTD 或实体声明，不是正常的 Excel 文件，已拒绝")
 
-    def __init__(self, raw, cap, total):
-        self.raw, self.cap, self.total = raw, cap, total
 
-    def readable(self):
+class _Parser:
+    """pyexpat fed in chunks from one archive member: `handlers` get (local tag, attributes) on
+    start, the tag on end and text in between; no tree is built, so memory holds what the handlers
+    keep. The member may inflate to no more than what is left of the archive's unpacked limit
+    (the sizes in the archive's directory are the sender's word; this does not take it)."""
+
+    def __init__(self, archive, info, reading):
+        self.archive, self.info, self.reading = archive, info, reading
+
+    def run(self, start, end=None, text=None):
+        """Yield after every chunk (the handlers' results are then ready for the caller)."""
+        parser = expat.ParserCreate(namespace_separator="}")
+        parser.SetParamEntityParsing(expat.XML_PARAM_ENTITY_PARSING_NEVER)
+        parser.StartDoctypeDeclHandler = _refuse_dtd
+        parser.EntityDeclHandler = _refuse_dtd
+        parser.buffer_text = True
+        local = {}
+
+        def tag(name):
+            t = local.get(name)
+            if t is None:
+                t = local[name] = name.rpartition("}")[2]
+            return t
+
+        clock = self.reading.clock
+        parser.StartElementHandler = lambda name, attrs: (clock.tick(), start(tag(name), attrs))
+        if end is not None:
+            parser.EndElementHandler = lambda name: end(tag(name))
+        if text is not None:
+            parser.CharacterDataHandler = text
+        try:
+            with self.archive.open(self.info) as raw:
+                while True:
+                    chunk = raw.read(CHUNK)
+                    self.reading.inflated += len(chunk)
+                    if self.reading.inflated > self.reading.limits.unpacked_bytes:
+                        raise SheetError(f"该工作簿解压后超过 {_mb(self.reading.limits.unpacked_bytes)} 的上限，已停止读取")
+                    parser.Parse(chunk, not chunk)
+                    yield
+                    if not chunk:
+                        break
+        except expat.ExpatError as e:
+            raise SheetError(_NOT_A_WORKBOOK) from e
+
+
+class _Reading:
+    """One workbook being read: its archive, limits, clock and the bytes inflated so far."""
+
+    def __init__(self, data, limits):
+        self.limits = limits
+        self.clock = _Clock(limits)
+        self.archive, self.members = _open_archive(data, limits)
+        self.inflated = 0
+
+    def parse(self, name, start, end=None, text=None, small=False):
+        info = self.members.get(name)
+        if info is None:
+            return False
+        if small and info.file_size > self.limits.xml_part_bytes:
+            raise SheetError(f"该工作簿的“{name}”部分过大（{_mb(info.file_size)}），不像正常的 Excel 文件，已拒绝")
+        for _ in _Parser(self.archive, info, self).run(start, end, text):
+            pass
         return True
 
-    def readinto(self, buf):
-        chunk = self.raw.read(min(len(buf), 64 * 1024))
-        self.total[0] += len(chunk)
-        if self.total[0] > self.cap:
-            raise SheetError(f"该工作簿解压后超过 {_mb(self.cap)} 的上限，已停止读取")
-        buf[:len(chunk)] = chunk
-        return len(chunk)
+    def first_sheet(self):
+        """The archive path of the first worksheet, and whether dates count from 1904."""
+        found = {"date1904": False, "rid": None, "targets": {}}
 
+        def book(tag, attrs):
+            if tag == "workbookPr" and attrs.get("date1904") in ("1", "true"):
+                found["date1904"] = True
+            elif tag == "sheet" and found["rid"] is None:
+                found["rid"] = next((v for k, v in attrs.items() if k.rpartition("}")[2] == "id"), "")
 
-def _events(archive, info, limits, total, events=("end",)):
-    stream = io.BufferedReader(_Capped(archive.open(info), limits.unpacked_bytes, total), 64 * 1024)
-    return iterparse(stream, events=events, forbid_dtd=True)
+        def rels(tag, attrs):
+            if tag == "Relationship":
+                found["targets"][attrs.get("Id")] = attrs.get("Target") or ""
 
+        self.parse("xl/workbook.xml", book, small=True)
+        self.parse("xl/_rels/workbook.xml.rels", rels, small=True)
+        target = found["targets"].get(found["rid"])
+        if target:
+            target = target.lstrip("/")
+            target = target if target.startswith("xl/") else "xl/" + target
+        else:
+            target = next((n for n in sorted(self.members) if n.startswith("xl/worksheets/") and n.endswith(".xml")), None)
+        if target not in self.members:
+            raise SheetError(_NOT_A_WORKBOOK)
+        return target, found["date1904"]
 
-def _small_part(archive, members, name, limits, total):
-    """The elements of a small part (workbook, rels, styles), or [] if absent."""
-    info = members.get(name)
-    if info is None:
-        return []
-    if info.file_size > limits.xml_part_bytes:
-        raise SheetError(f"该工作簿的“{name}”部分过大（{_mb(info.file_size)}），不像正常的 Excel 文件，已拒绝")
-    return [el for _, el in _events(archive, info, limits, total)]
+    def date_styles(self):
+        """Indexes of the cell styles whose number format is a date or time."""
+        custom, formats, stack = {}, [], []
 
+        def start(tag, attrs):
+            if tag == "numFmt":
+                custom[attrs.get("numFmtId")] = attrs.get("formatCode") or ""
+            elif tag == "xf" and stack and stack[-1] == "cellXfs":
+                formats.append(attrs.get("numFmtId", "0"))
+            stack.append(tag)
 
-def _first_sheet(archive, members, limits, total):
-    """The archive path of the first worksheet, and whether dates count from 1904."""
-    book = _small_part(archive, members, "xl/workbook.xml", limits, total)
-    rels = _small_part(archive, members, "xl/_rels/workbook.xml.rels", limits, total)
-    date1904 = any(_local(el.tag) == "workbookPr" and el.get("date1904") in ("1", "true") for el in book)
-    first = next((el for el in book if _local(el.tag) == "sheet"), None)
-    target = None
-    if first is not None:
-        rid = next((v for k, v in first.attrib.items() if _local(k) == "id"), None)
-        target = next((el.get("Target") for el in rels if _local(el.tag) == "Relationship" and el.get("Id") == rid), None)
-    if target:
-        target = target.lstrip("/")
-        target = target if target.startswith("xl/") else "xl/" + target
-    else:
-        target = next((n for n in sorted(members) if n.startswith("xl/worksheets/") and n.endswith(".xml")), None)
-    if target not in members:
-        raise SheetError(_NOT_A_WORKBOOK)
-    return target, date1904
+        self.parse("xl/styles.xml", start, lambda tag: stack.pop(), small=True)
+        dates = set()
+        for i, fid in enumerate(formats):
+            code = custom.get(fid)
+            if code is None and fid.isdigit():
+                code = BUILTIN_FORMATS.get(int(fid))
+            if code and is_date_format(code):
+                dates.add(i)
+        return dates
 
+    def shared_strings(self):
+        """The workbook's shared texts: the runs of each item, without the phonetic guides (rPh)
+        Excel keeps for CJK."""
+        out, state = [], {"parts": None, "in_t": False, "rph": 0, "chars": 0}
+        limit = self.limits
 
-def _date_styles(archive, members, limits, total):
-    """Indexes of the cell styles whose number format is a date or time."""
-    custom, formats, in_xfs = {}, [], False
-    for el in _small_part(archive, members, "xl/styles.xml", limits, total):
-        tag = _local(el.tag)
-        if tag == "numFmt":
-            custom[el.get("numFmtId")] = el.get("formatCode") or ""
-        elif tag == "cellXfs":
-            formats = [xf.get("numFmtId", "0") for xf in el if _local(xf.tag) == "xf"]
-            in_xfs = True
-    if not in_xfs:
-        return set()
-    dates = set()
-    for i, fid in enumerate(formats):
-        code = custom.get(fid)
-        if code is None and fid.isdigit():
-            code = BUILTIN_FORMATS.get(int(fid))
-        if code and is_date_format(code):
-            dates.add(i)
-    return dates
+        def start(tag, attrs):
+            if tag == "si":
+                state["parts"], state["chars"] = [], 0
+            elif tag == "rPh":
+                state["rph"] += 1
+            elif tag == "t" and state["parts"] is not None and not state["rph"]:
+                state["in_t"] = True
 
-
-def _stream(archive, info, limits, total, clock, keep):
-    """(event, element) of a large part, each element detached from its parent once its end has
-    been seen, so memory holds one row, not the sheet. Inside a `keep` element (a cell, a shared
-    text) the pieces stay until it ends, at most PIECES of them."""
-    stack, inside, pieces = [], 0, 0
-    for event, el in _events(archive, info, limits, total, ("start", "end")):
-        clock.tick()
-        if event == "start":
-            stack.append(el)
-            if inside or _local(el.tag) in keep:
-                inside += 1
-                pieces += 1
-                if pieces > PIECES:
-                    raise SheetError("该工作簿中有一个单元格的结构异常复杂，不像正常的 Excel 文件，已停止读取")
-            yield event, el
-            continue
-        stack.pop()
-        yield event, el
-        if inside:
-            inside -= 1
-            if inside:
-                continue  # a piece of the kept element: it is read when that element ends
-            pieces = 0
-        if stack:
-            stack[-1].remove(el)  # the last child: found at once
-
-
-PIECES = 1000
-
-
-def _shared_strings(archive, members, limits, total, clock):
-    info = members.get("xl/sharedStrings.xml")
-    if info is None:
-        return []
-    out = []
-    for event, el in _stream(archive, info, limits, total, clock, ("si",)):
-        if event != "end" or _local(el.tag) != "si":
-            continue
-        # the text runs of the item, without the phonetic guides (rPh) Excel keeps for CJK
-        parts = []
-        for child in el:
-            tag = _local(child.tag)
+        def end(tag):
             if tag == "t":
-                parts.append(child.text or "")
-            elif tag == "r":
-                parts.extend(t.text or "" for t in child if _local(t.tag) == "t")
-        out.append("".join(parts))
-        if len(out) > limits.shared_strings:
-            raise SheetError(f"该工作簿含有超过 {limits.shared_strings} 条不同的文字，已停止读取")
-    return out
+                state["in_t"] = False
+            elif tag == "rPh":
+                state["rph"] -= 1
+            elif tag == "si" and state["parts"] is not None:
+                out.append("".join(state["parts"]))
+                state["parts"] = None
+                if len(out) > limit.shared_strings:
+                    raise SheetError(f"该工作簿含有超过 {limit.shared_strings} 条不同的文字，已停止读取")
+
+        def text(data):
+            if state["in_t"]:
+                state["chars"] += len(data)
+                if state["chars"] > limit.cell_chars:
+                    raise SheetError(f"该工作簿中有一段文字超过 {limit.cell_chars} 个字，已停止读取")
+                state["parts"].append(data)
+
+        self.parse("xl/sharedStrings.xml", start, end, text)
+        return out
 
 
 def _column_index(letters):
@@ -279,21 +300,17 @@ def _number(text):
     return int(value) if value.is_integer() else value
 
 
-def _cell_text(cell, kind, style, strings, dates, epoch):
-    if kind == "inlineStr":
-        t = [x for x in cell.iter() if _local(x.tag) == "t"]
-        return "".join(x.text or "" for x in t)
-    v = next((x for x in cell if _local(x.tag) == "v"), None)
-    if v is None or v.text is None:
+def _value_text(raw, kind, style, strings, dates, epoch):
+    """The text of a cell from its raw <v> (or inline) text, its type and its style."""
+    if kind in ("inlineStr", "str", "e"):
+        return raw
+    if not raw:
         return ""
-    raw = v.text
     if kind == "s":
         try:
             return strings[int(raw)]
         except (ValueError, IndexError) as e:
             raise SheetError(_NOT_A_WORKBOOK) from e
-    if kind in ("str", "e"):
-        return raw
     if kind == "b":
         return _BOOL.get(raw, raw)
     try:
@@ -312,51 +329,72 @@ def _cell_text(cell, kind, style, strings, dates, epoch):
 
 
 def _xlsx_rows(data, limits):
-    clock = _Clock(limits)
-    archive, members = _open_archive(data, limits)
-    total = [0]
+    reading = _Reading(data, limits)
     try:
-        target, date1904 = _first_sheet(archive, members, limits, total)
-        dates = _date_styles(archive, members, limits, total)
-        strings = _shared_strings(archive, members, limits, total, clock)
+        target, date1904 = reading.first_sheet()
+        dates = reading.date_styles()
+        strings = reading.shared_strings()
         epoch = CALENDAR_MAC_1904 if date1904 else CALENDAR_WINDOWS_1900
         counter = _Counter(limits)
-        values, number, next_row, col = {}, 0, 1, 0
-        for event, el in _stream(archive, members[target], limits, total, clock, ("c",)):
-            tag = _local(el.tag)
-            if event == "start":
-                if tag == "row":
-                    values, col = {}, 0
-                    r = el.get("r")
-                    number = int(r) if r and r.isdigit() else next_row
-                    next_row = number + 1
-                continue
+        ready = []  # rows completed by the last chunk
+        st = {"row": 0, "next": 1, "values": None, "col": 0, "kind": "n", "style": 0, "buf": None, "rph": 0, "chars": 0,
+              "done": False}
+
+        def start(tag, attrs):
             if tag == "c":
-                ref = _REF.match(el.get("r") or "")
-                col = _column_index(ref.group(1)) if ref else col + 1
-                style = el.get("s") or "0"
-                text = _cell_text(el, el.get("t", "n"), int(style) if style.isdigit() else 0, strings, dates, epoch).strip()
-                if text:
-                    counter.column(number, col)
-                    counter.cell(number, text)
-                    values[col] = text
+                ref = _REF.match(attrs.get("r") or "")
+                st["col"] = _column_index(ref.group(1)) if ref else st["col"] + 1
+                st["kind"] = attrs.get("t", "n")
+                s = attrs.get("s") or "0"
+                st["style"] = int(s) if s.isdigit() else 0
+                st["buf"], st["chars"] = [], 0
             elif tag == "row":
+                r = attrs.get("r")
+                st["row"] = int(r) if r and r.isdigit() else st["next"]
+                st["next"] = st["row"] + 1
+                st["values"], st["col"] = {}, 0
+            elif tag in ("v", "t") and st["buf"] is not None and not st["rph"]:
+                st["collect"] = True
+            elif tag == "rPh":
+                st["rph"] += 1
+
+        def end(tag):
+            if tag in ("v", "t"):
+                st["collect"] = False
+            elif tag == "rPh":
+                st["rph"] -= 1
+            elif tag == "c" and st["buf"] is not None:
+                text = _value_text("".join(st["buf"]), st["kind"], st["style"], strings, dates, epoch).strip()
+                st["buf"] = None
+                if text and st["values"] is not None:
+                    counter.column(st["row"], st["col"])
+                    counter.cell(st["row"], text)
+                    st["values"][st["col"]] = text
+            elif tag == "row":
+                values = st["values"] or {}
                 if values:
-                    counter.row(number, values)
-                    yield number, [values.get(i, "") for i in range(1, max(values) + 1)]
-                values = {}
+                    counter.row(st["row"], values)
+                    ready.append((st["row"], [values.get(i, "") for i in range(1, max(values) + 1)]))
+                st["values"] = None
             elif tag == "sheetData":
+                st["done"] = True
+
+        def text(data):
+            if st.get("collect"):
+                st["chars"] += len(data)
+                if st["chars"] > limits.cell_chars:
+                    raise SheetError(f"第 {st['row']} 行有一个单元格超过 {limits.cell_chars} 个字，已停止读取")
+                st["buf"].append(data)
+
+        for _ in _Parser(reading.archive, reading.members[target], reading).run(start, end, text):
+            yield from ready
+            ready.clear()
+            if st["done"]:
                 break
-    except (zipfile.BadZipFile, EOFError, OSError, KeyError) as e:
+    except (zipfile.BadZipFile, EOFError, OSError, KeyError, NotImplementedError, RuntimeError) as e:
         raise SheetError(_NOT_A_WORKBOOK) from e
-    except SheetError:
-        raise
-    except Exception as e:  # expat's ParseError and defusedxml's refusals: not a workbook we read
-        if type(e).__module__.startswith(("xml.", "defusedxml")):
-            raise SheetError(_NOT_A_WORKBOOK) from e
-        raise
     finally:
-        archive.close()
+        reading.archive.close()
 
 
 # ------------------------------------------------------------------------------------------------

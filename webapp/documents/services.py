@@ -11,7 +11,7 @@ import re
 from flask import current_app
 from peewee import fn
 
-from .. import uploads
+from .. import phone as phone_rule, uploads
 from ..audit import trail
 from ..db import db
 from ..inspection.models import Answer, Handling, Record, Result, VisitInspector
@@ -182,6 +182,9 @@ def validate(values, today=None):
     for field, label, limit in (("legal_rep", "法定代表人/负责人", 64), ("address", "地址", 255), ("phone", "联系电话", 32)):
         if len(clean[field]) > limit:
             errors[field] = f"{label}不能超过 {limit} 个字。"
+    clean["phone"] = phone_rule.normalise(clean["phone"])
+    if "phone" not in errors and phone_rule.problem(clean["phone"]):
+        errors["phone"] = phone_rule.problem(clean["phone"])
     if not clean["body"]:
         errors["body"] = "请填写监督意见。"
     elif len(clean["body"]) > MAX_BODY:

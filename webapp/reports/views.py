@@ -6,6 +6,7 @@ from flask import abort, flash, g, request, url_for
 from flask.cli import with_appcontext
 
 from .. import downloads, htmx
+from ..errors import Invalid
 from ..db import db
 from ..org.models import Area
 from ..scope import areas_of, can_see_area
@@ -74,16 +75,20 @@ def _latest(plan, area):
 @bp.get("/")
 def index():
     """The summary tables of a plan for an area and period, with the roll-up and the approval."""
+    return _index()
+
+
+def _index(status=200, **extra):
     plan, area, period, errors = _selection()
     ctx = dict(plans=plan_store.plans_with_summaries(), areas=_areas(g.user), plan=plan, area=area, period=period,
-               errors=errors, args=request.values)
+               errors=errors, args=request.values, submit_errors={}, **extra)
     if plan is not None:
         built = tables.build_all(plan, area, period)
         ctx.update(tables=built,
                    compares=[c for c in (tables.compare(plan, s, area, period, own=t) for s, t in zip(plan.summaries, built)) if c],
                    query=_query(plan, area, period), reports=_latest(plan, area),
                    can_prepare=workflow.can_prepare(g.user, area), unit_name=workflow.unit_name(area))
-    return htmx.render("reports/page.html", "reports/_tables.html", **ctx)
+    return htmx.render("reports/page.html", "reports/_tables.html", **ctx), status
 
 
 @bp.get("/units")
@@ -136,6 +141,8 @@ def submit():
         report = workflow.submit(g.user, plan, area, period, request.form.get("phone", ""))
     except workflow.SummaryError as exc:
         abort(exc.code, exc.message)
+    except Invalid as e:  # 联系电话 not a phone number: beside the field, as typed
+        return _index(422, submit_errors=e.errors)
     flash(f"已提交第 {report.number} 版汇总表，等待审核。", "success")
     return htmx.redirect(url_for(".snapshot", report_id=report.id))
 

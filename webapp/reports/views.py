@@ -81,7 +81,8 @@ def index():
 def _index(status=200, **extra):
     plan, area, period, errors = _selection()
     ctx = dict(plans=plan_store.plans_with_summaries(), areas=_areas(g.user), plan=plan, area=area, period=period,
-               errors=errors, args=request.values, submit_errors={}, **extra)
+               errors=errors, args=request.values, submit_errors={})
+    ctx.update(extra)
     if plan is not None:
         built = tables.build_all(plan, area, period)
         ctx.update(tables=built,

@@ -78,9 +78,7 @@ def find_header(rows):
 
 def read_table(data, file_name="", limits=LIMITS):
     """Parse the bytes of an uploaded list into a Table; raise ReadError with a Chinese message.
-    The kind of file comes from its bytes (file_name only words a message)."""
-    if data and not data.startswith(b"PK\x03\x04") and file_name.lower().endswith((".xlsx", ".xlsm")):
-        raise ReadError("该文件不是有效的 .xlsx 工作簿")
+    The kind of file comes from its bytes, not from file_name."""
     numbered = [(n, [clean(c) for c in cells]) for n, cells in read_rows(data, limits)]
     rows = [cells for _, cells in numbered]
     at = find_header(rows)

@@ -131,6 +131,17 @@ def test_reader_refuses_before_reading_an_archive_too_large_or_too_packed():
         list(sheets.read_rows(packed, sheets.LIMITS.with_(ratio=5, ratio_floor=1024)))
 
 
+def test_a_damaged_workbook_is_refused_in_chinese():
+    data = bytearray(hostile.workbook(hostile.sheet_xml([(1, ["a", "b", "c"])])))
+    at = data.find(b"xl/worksheets/sheet1.xml") + len("xl/worksheets/sheet1.xml")
+    for i in range(at + 5, at + 60):
+        data[i] ^= 0x5A  # the sheet's compressed bytes
+    with pytest.raises(sheets.SheetError, match="无法读取该 Excel 文件"):
+        list(sheets.read_rows(bytes(data)))
+    with pytest.raises(sheets.SheetError, match="无法读取该 Excel 文件"):
+        list(sheets.read_rows(hostile.workbook("<worksheet><sheetData><row>")))  # cut short
+
+
 def test_reader_stops_on_its_time_budget():
     data = hostile.many_rows(30_000)
     with pytest.raises(sheets.SheetError, match="秒仍未完成"):

@@ -22,8 +22,9 @@ import itertools
 import re
 import time
 import zipfile
-from xml.parsers import expat
+import zlib
 from dataclasses import dataclass, replace
+from xml.parsers import expat
 
 from openpyxl.styles.numbers import BUILTIN_FORMATS, is_date_format
 from openpyxl.utils.datetime import CALENDAR_MAC_1904, CALENDAR_WINDOWS_1900, from_excel
@@ -391,7 +392,7 @@ def _xlsx_rows(data, limits):
             ready.clear()
             if st["done"]:
                 break
-    except (zipfile.BadZipFile, EOFError, OSError, KeyError, NotImplementedError, RuntimeError) as e:
+    except (zipfile.BadZipFile, zlib.error, EOFError, OSError, KeyError, NotImplementedError, RuntimeError) as e:
         raise SheetError(_NOT_A_WORKBOOK) from e
     finally:
         reading.archive.close()

@@ -103,3 +103,17 @@ def test_report_downloads_are_named_by_summary_and_area(app, org, browser):
     assert resp.status_code == 200
     assert _disposition(resp) == ("attachment", "2025年母婴保健技术服务机构国家随机监督抽查汇总表-甲区.xlsx",
                                   f"2025-xj-mybj-{org.d1.code}.xlsx")
+
+
+def test_generated_files_are_not_sandboxed_but_uploads_are(app):
+    with app.test_request_context():
+        own = downloads.send(b"%PDF-1.7", "抽取记录-1.pdf", downloads.PDF, inline=True, fallback="draw-1.pdf")
+        assert own.headers["X-Content-Type-Options"] == "nosniff" and "Content-Security-Policy" not in own.headers
+        assert own.headers["Content-Disposition"].startswith('inline; filename="draw-1.pdf"')
+        sha = uploads.store(b"%PDF-1.7 from outside")
+        stored = downloads.send_stored(sha, "整改.pdf", uploads.PDF)
+        try:
+            assert "sandbox" in stored.headers["Content-Security-Policy"]
+            assert stored.headers["Content-Disposition"].startswith("attachment;")
+        finally:
+            stored.close()

@@ -51,10 +51,13 @@ def content_disposition(name, inline=False, fallback=None):
     return f"{kind}; filename=\"{plain}\"; filename*=UTF-8''{quote(name, safe='')}"
 
 
-def _harden(resp):
-    # The browser must not guess another type (an upload that sniffs as HTML) nor run anything in it.
+def _harden(resp, foreign=False):
+    # The browser must not guess another type than the one sent. A file from outside (an upload)
+    # is also sandboxed, should it ever be opened as a page; our own PDFs are not (Chromium's PDF
+    # viewer refuses to run in a sandboxed document, and the 抽取记录 opens inline to print).
     resp.headers["X-Content-Type-Options"] = "nosniff"
-    resp.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    if foreign:
+        resp.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
     return resp
 
 
@@ -81,4 +84,4 @@ def send_stored(sha, name, mimetype, folder=uploads.EVIDENCE_FOLDER):
         abort(404, "文件已不在存储中，请联系管理员。")
     resp.headers["Content-Disposition"] = content_disposition(name)
     resp.headers["Cache-Control"] = "private, max-age=3600"  # only the signed-in user's browser keeps it
-    return _harden(resp)
+    return _harden(resp, foreign=True)

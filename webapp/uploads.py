@@ -132,7 +132,8 @@ def read(upload, field, kinds=EVIDENCE, limit=None):
     if not data:
         raise Invalid({field: f"文件“{name}”是空的，未上传。"})
     if len(data) > limit:
-        raise Invalid({field: f"文件“{name}”超过 {_mb(limit)} 的大小上限，未上传。请压缩后重试。"})
+        hint = "请只保留需要导入的数据后重试" if kinds == SHEETS else "请压缩后重试"
+        raise Invalid({field: f"文件“{name}”超过 {_mb(limit)} 的大小上限，未上传。{hint}。"})
     mime = sniff(data[:512]) or (CSV if CSV in kinds and is_text(data[:4096]) else None)
     if mime == XLS and XLSX in kinds:
         raise Invalid({field: f"“{name}”是旧版 .xls 格式，不支持：请在 Excel 中另存为 .xlsx 或 CSV 后上传。"})

@@ -78,6 +78,19 @@ def many_rows(n, values=("甲", "乙", "丙")):
     return workbook("".join(parts))
 
 
+def many_shared_strings(n, width=1):
+    """A workbook whose shared-strings part holds n distinct texts (none used by the sheet)."""
+    sst = f'<?xml version="1.0" encoding="UTF-8"?><sst xmlns="{MAIN}">' + "".join(
+        f"<si><t>{i}{'长' * width}</t></si>" for i in range(n)) + "</sst>"
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
+        for name, text in SMALL_PARTS:
+            z.writestr(name, text)
+        z.writestr("xl/sharedStrings.xml", sst)
+        z.writestr("xl/worksheets/sheet1.xml", sheet_xml([]))
+    return buf.getvalue()
+
+
 def entity_bomb():
     """The 'billion laughs' in the sheet's XML: refused by the parser before any expansion."""
     lol = "".join(f'<!ENTITY l{i} "{"&l%d;" % (i - 1) * 10}">' for i in range(1, 10))

@@ -84,6 +84,8 @@ CASES = {
     "csv-line": (hostile.huge_csv_line, "清单.csv", "个字符"),
     # 120,000 real rows, far past the row cap
     "many-rows": (lambda: hostile.many_rows(120_000, HEADER), "清单.xlsx", "有数据的行超过 20000 行"),
+    # 1,000,000 distinct texts: past the cap on the workbook's shared strings
+    "shared-strings": (lambda: hostile.many_shared_strings(1_000_000), "清单.xlsx", "条不同的文字"),
     # the 'billion laughs' entity expansion in the sheet XML
     "entities": (hostile.entity_bomb, "清单.xlsx", "含有 DTD 或实体声明"),
 }

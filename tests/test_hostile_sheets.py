@@ -209,3 +209,14 @@ def test_the_register_template_still_reads_the_same(app, org):
     with app.app_context():
         data = services.institution_template()
         assert services.import_institutions(data).errors == [(0, "", "文件中没有数据行")]
+
+
+def test_cli_register_import_refuses_the_same_files(app, org, runner, tmp_path):
+    bomb = tmp_path / "bomb.xlsx"
+    bomb.write_bytes(hostile.zip_bomb())
+    result = runner.invoke(args=["registry", "import", str(bomb)])
+    assert result.exit_code == 1 and "解压后约 2047 MB" in result.output and "未导入任何数据" in result.output
+    app.config["SHEET_MAX_BYTES"] = 1024 * 1024
+    result = runner.invoke(args=["registry", "import", str(bomb)])
+    assert result.exit_code == 1 and "文件超过 1 MB 的大小上限" in result.output
+    assert Institution.select().count() == 0

@@ -5,6 +5,7 @@ import datetime
 import re
 from dataclasses import dataclass, field
 
+from flask import current_app
 
 from .. import phone as phone_rule
 from ..audit import trail
@@ -489,6 +490,11 @@ def withdraw_recusal(rec, actor):
         rec.delete_instance()
 
 
-def import_from_path(path):
+def import_from_path(path, limit=None):
+    """The CLI's import: the same size limit as an upload (read no further than it)."""
+    limit = limit or current_app.config["SHEET_MAX_BYTES"]
     with open(path, "rb") as fh:
-        return import_institutions(fh.read())
+        data = fh.read(limit + 1)
+    if len(data) > limit:
+        return ImportResult(errors=[(0, "", f"文件超过 {limit // 1024 // 1024} MB 的大小上限，未导入")])
+    return import_institutions(data)

@@ -11,6 +11,7 @@ from webapp.db import db
 from webapp.documents import numbering, services
 from webapp.documents.models import DocumentSeries, FollowUp, Opinion, OpinionStatus
 from webapp.documents.services import DocumentError
+from webapp.uploads import Upload
 
 from . import factories
 
@@ -236,7 +237,7 @@ def test_follow_up_overdue_and_unrectified(ctx):
         services.add_follow_up(org.users.insp1, a, {"result": "partial", "date": today.isoformat(), "inspector1": str(insp.id)})
     assert e.value.field == "note"
     services.add_follow_up(org.users.insp1, a, {"result": "done", "date": today.isoformat(), "inspector1": str(insp.id)},
-                           evidence=(b"photo", "整改照片.jpg", "image/jpeg"))
+                           evidence=Upload(b"photo", "整改照片.jpg", "image/jpeg"))
     assert [o.id for o in services.overdue(q)] == [b.id]
     fu = FollowUp.get(FollowUp.opinion == a.id)
     assert fu.result_label == "已整改" and fu.evidence_name == "整改照片.jpg"

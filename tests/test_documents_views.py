@@ -203,7 +203,7 @@ def test_follow_up_evidence_follows_the_evidence_rules(browser, rec, app):
     import io
     import os
 
-    from webapp import evidence
+    from webapp import uploads
     from webapp.documents.models import FollowUp
     from webapp.registers.models import Inspector
 
@@ -221,9 +221,56 @@ def test_follow_up_evidence_follows_the_evidence_rules(browser, rec, app):
     fu = FollowUp.get()
     assert fu.evidence_mime == "image/jpeg" and fu.evidence_name == "整改照片.jpg"
     with app.app_context():
-        assert os.path.exists(evidence.path(fu.evidence_sha256))
+        assert os.path.exists(uploads.path(fu.evidence_sha256))
     got = b.get(f"/documents/followup/{fu.id}/evidence")
     try:
         assert got.status_code == 200 and got.data == jpeg
     finally:
         got.close()  # send_file streams the stored file
+
+
+def test_draft_and_issued_pdf_names_say_each_word_once(browser, rec):
+    import re
+    from urllib.parse import unquote
+
+    b = browser("jdy1")
+    assert b.post(f"/documents/compose/{rec.id}", _form(action="save")).status_code == 303
+    op = Opinion.get(Opinion.record == rec.id)
+    resp = b.get(f"/documents/{op.id}/preview.pdf")
+    value = resp.headers["Content-Disposition"]
+    assert unquote(re.search(r"filename\*=UTF-8''(\S+)", value).group(1)) == "卫生监督意见书-草稿.pdf"  # was 草稿-草稿
+    assert f'filename="opinion-{op.id}-draft.pdf"' in value
+    b, issued = _issue(browser, rec)
+    for n, suffix in ((1, ""), (2, "-补打2")):
+        resp = b.post(f"/documents/{issued.id}/print")
+        value = resp.headers["Content-Disposition"]
+        assert unquote(re.search(r"filename\*=UTF-8''(\S+)", value).group(1)) == f"卫生监督意见书-{issued.number}{suffix}.pdf"
+
+
+@pytest.mark.parametrize("phone", ["😀", "请联系王科长", "0991-1234567😀", "12"])
+def test_opinion_phone_must_be_a_phone_number(browser, rec, phone):
+    resp = browser("jdy1").post(f"/documents/compose/{rec.id}", _form(phone=phone, action="save"))
+    page = resp.get_data(as_text=True)
+    assert resp.status_code == 400 and "联系电话只能是电话号码" in page
+    assert Opinion.select().count() == 0
+
+
+def test_follow_up_evidence_name_with_a_nul_byte_is_cleaned_and_downloads(browser, rec):
+    import io
+
+    from webapp.documents.models import FollowUp
+    from webapp.registers.models import Inspector
+
+    b, op = _issue(browser, rec)
+    me = Inspector.get(Inspector.user == rec.created_by_id)
+    form = {"result": "done", "date": datetime.date.today().isoformat(), "inspector1": str(me.id), "note": "",
+            "evidence": (io.BytesIO(b"%PDF-1.7\n" + b"x" * 64), "整改\x00报告.pdf")}
+    assert b.post(f"/documents/{op.id}/followup", form, htmx=True, content_type="multipart/form-data").status_code == 200
+    fu = FollowUp.get()
+    assert fu.evidence_name == "整改报告.pdf"
+    got = b.get(f"/documents/followup/{fu.id}/evidence")
+    try:
+        assert got.status_code == 200 and got.headers["Content-Disposition"].startswith("attachment;")
+        assert "%E6%95%B4%E6%94%B9%E6%8A%A5%E5%91%8A.pdf" in got.headers["Content-Disposition"]
+    finally:
+        got.close()

@@ -8,7 +8,7 @@ import re
 
 import pytest
 
-from webapp import evidence
+from webapp import uploads
 from webapp.audit.models import AuditEntry
 from webapp.draw.models import Task
 from webapp.inspection import services
@@ -300,7 +300,7 @@ def test_evidence_refused_over_the_size_limit(rec, app, browser):
     (b"\xff\xd8\xff\xe0\x00\x10JFIF", "image/jpeg"), (PNG[:16], "image/png"), (b"RIFF\x00\x00\x00\x00WEBPVP8 ", "image/webp"),
     (b"\x00\x00\x00\x18ftypheic\x00\x00", "image/heic"), (b"%PDF-1.4\n", "application/pdf"), (b"<html>", None)])
 def test_sniff_by_magic_bytes(head, mime):
-    assert evidence.sniff(head) == mime
+    assert uploads.sniff(head) == mime
 
 
 # ---- handling and money ----------------------------------------------------------------------
@@ -465,3 +465,44 @@ def test_task_list_shows_the_return_reason(rec, app, org, browser):
         workflow.return_(org.users.reviewer1, Record.get_by_id(rec.id), "第 2.1 项未写明不合格情形")
     page = b.get("/inspection/tasks").get_data(as_text=True)
     assert "退回原因：第 2.1 项未写明不合格情形" in page
+
+
+@pytest.mark.parametrize("name,stored", [
+    ("现场\x00照片.png", "现场照片.png"),  # was stored with the NUL and could never be downloaded again (500)
+    ("../../../etc/现场.png", "现场.png"),
+    ("\u202egnp.exe", "gnp.exe"),  # the right-to-left override that shows it as 'exe.png'
+    ("\t现场\x7f\x1b[31m.png", "现场[31m.png"),
+    ("...", "文件"),
+    ("长" * 300 + ".png", "长" * 116 + ".png"),
+])
+def test_evidence_names_are_cleaned_once_before_storing_and_sending(rec, browser, name, stored):
+    from urllib.parse import quote
+
+    b = browser("jdy1")
+    resp = upload(b, rec, "1.1", PNG, name)
+    assert resp.status_code == 200
+    ev = Evidence.get(Evidence.record == rec.id)
+    assert ev.filename == stored
+    got = b.get(f"/inspection/evidence/{ev.id}")
+    try:
+        assert got.status_code == 200 and got.data == PNG
+        disposition = got.headers["Content-Disposition"]
+        assert disposition.startswith("attachment; filename=\"") and f"filename*=UTF-8''{quote(stored, safe='')}" in disposition
+        assert got.headers["X-Content-Type-Options"] == "nosniff"
+    finally:
+        got.close()
+
+
+def test_a_stored_name_with_a_nul_byte_still_downloads(rec, browser, backend):
+    """Rows written before the rule (SQLite kept the NUL) are cleaned when sent."""
+    b = browser("jdy1")
+    assert upload(b, rec, "1.1", PNG, "现场.png").status_code == 200
+    ev = Evidence.get(Evidence.record == rec.id)
+    if backend == "sqlite":  # PostgreSQL never stored one
+        Evidence.update(filename="现场\x00\r\n.png").where(Evidence.id == ev.id).execute()
+    got = b.get(f"/inspection/evidence/{ev.id}")
+    try:
+        assert got.status_code == 200 and got.data == PNG
+        assert "\x00" not in got.headers["Content-Disposition"] and "%E7%8E%B0%E5%9C%BA" in got.headers["Content-Disposition"]
+    finally:
+        got.close()

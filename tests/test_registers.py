@@ -291,3 +291,69 @@ def test_kind_rows_are_replaced_on_edit(app, org, browser):
     assert browser("admin").post(f"/registers/institutions/{inst.id}/edit", form).status_code == 303
     with app.app_context():
         assert [k.kind for k in InstitutionKind.select().where(InstitutionKind.institution == inst.id)] == ["hospital"]
+
+
+# ------------------------------------------------------------------------------------------------
+# Import defects: the template's own category; 联系电话
+# ------------------------------------------------------------------------------------------------
+
+
+MCH_OTHER = "其他医疗、保健机构（开展母婴保健技术服务）"  # the name itself holds the list separator 、
+
+
+def test_import_takes_a_category_whose_name_holds_the_separator(app, org):
+    with app.app_context():
+        assert MCH_OTHER in str(load_workbook(io.BytesIO(services.institution_template())).active["A3"].value)
+        a, b = credit_code(), credit_code()
+        result = services.import_institutions(workbook([
+            row("甲区某母婴保健服务机构", a, kinds=MCH_OTHER),
+            row("甲区某妇幼保健院", b, kinds=f"妇幼保健机构、{MCH_OTHER}"),
+        ]), actor=org.users.admin)
+        assert result.ok, result.errors
+        assert Institution.get(Institution.credit_code == a).kind_keys == ["mch_other"]
+        assert sorted(Institution.get(Institution.credit_code == b).kind_keys) == ["mch", "mch_other"]
+        # the export names it in full and imports back unchanged
+        again = services.import_institutions(services.institution_export(), actor=org.users.admin)
+        assert again.ok and again.unchanged == 2
+
+
+def test_the_form_takes_the_category_by_its_name_too(app, org):
+    with app.app_context():
+        _, errors = services.check_institution({"name": "甲机构", "credit_code": credit_code(), "kinds": MCH_OTHER, "area": "650102"})
+        assert errors == {}
+
+
+@pytest.mark.parametrize("phone,ok", [
+    ("0991-1234567", True), ("13900000000", True), ("(0991) 123 4567", True), ("０９９１－１２３４５６７", True),
+    ("0991-1234567 转 8001", True), ("+86 139 0000 0000", True), ("0991-1234567、13900000000", True), ("", True),
+    ("😀", False), ("0991😀1234567", False), ("请找王科长", False), ("12", False), ("٠٩٩١١٢٣٤٥٦٧", False),
+])
+def test_phone_must_look_like_a_phone_number(app, org, phone, ok):
+    with app.app_context():
+        clean, errors = services.check_institution({"name": "甲诊所", "credit_code": credit_code(), "kinds": ["clinic"],
+                                                    "area": "650102", "phone": phone})
+        assert ("phone" not in errors) == ok, errors
+        if not ok:
+            assert errors["phone"].startswith("联系电话只能是电话号码")
+
+
+def test_phone_refused_beside_the_field_on_the_form_and_in_the_import(app, org, browser):
+    b = browser("admin")
+    resp = b.post("/registers/institutions/new", {"name": "新诊所", "credit_code": credit_code(), "area": "650102",
+                                                  "kinds": ["clinic"], "phone": "🙂🙂"})
+    html = resp.get_data(as_text=True)
+    assert resp.status_code == 422 and "联系电话只能是电话号码" in html and 'value="🙂🙂"' in html
+    with app.app_context():
+        bad = row("甲诊所", credit_code(), kinds="诊所")
+        bad[7] = "电话😀"
+        result = services.import_institutions(workbook([bad]), actor=org.users.admin)
+        assert [(r, c) for r, c, _ in result.errors] == [(3, "联系电话")]
+        assert Institution.select().count() == 0
+
+
+def test_import_reads_csv_through_the_same_reader(app, org):
+    code = credit_code()
+    text = ",".join(HEADERS) + "\r\n" + ",".join(row("甲区诊所", code, kinds="诊所")) + "\r\n"
+    with app.app_context():
+        result = services.import_institutions(text.encode("gbk"), actor=org.users.admin)
+        assert result.ok and result.created == 1

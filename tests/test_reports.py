@@ -263,3 +263,15 @@ def test_roll_up_rows_equal_each_areas_own_table(app, org, pid):
         again = tables.compare(plan, summary, org.city, own=tables.build(plan, summary, org.city))
         assert again == rolled
         assert any(v for v in by_area[org.d1.code].values())  # the world has figures to compare
+
+
+def test_submit_phone_must_be_a_phone_number_beside_the_field(app, org, browser):
+    pid = "2025-xj-yimei"
+    with app.app_context():
+        make_world(org, [pid])
+    resp = browser("jdy1").post(f"/reports/submit?plan={pid}&area={org.d1.code}", {"phone": "☎️ 王科长"})
+    page = resp.get_data(as_text=True)
+    assert resp.status_code == 422 and "联系电话只能是电话号码" in page and 'value="☎️ 王科长"' in page
+    assert SummaryReport.select().count() == 0
+    ok = browser("jdy1").post(f"/reports/submit?plan={pid}&area={org.d1.code}", {"phone": "０９９１－１２３４５６７"})
+    assert ok.status_code == 303 and SummaryReport.get().phone == "0991-1234567"

@@ -188,7 +188,7 @@ def test_admin_sees_lockouts_and_unlocks(app, browser, org):
     resp = admin.post(f"/admin/lockouts/{row.id}/unlock")
     assert resp.status_code == 302
     assert "已解除锁定" in admin.get("/admin/lockouts").get_data(as_text=True)
-    assert AuditEntry.select().where((AuditEntry.action == "unlock") & (AuditEntry.actor == org.users.admin.id)).count() == 1
+    assert AuditEntry.select().where((AuditEntry.action == "login.unlock") & (AuditEntry.actor == org.users.admin.id)).count() == 1
     assert _post_login(app.test_client(), "jdy1", factories.PASSWORD, "10.0.0.6").status_code == 302
     assert admin.post(f"/admin/lockouts/{row.id}/unlock").status_code == 403  # gone
     assert other_admin.active

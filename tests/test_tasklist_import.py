@@ -223,7 +223,7 @@ def test_inspector_and_unit_problems_are_listed(app, world):
 
         for number, form in [(4, {"action": "inspectors", "random": "1"}), (5, {"action": "tier", "tier": "national"}),
                              (5, {"action": "deadline", "deadline": "2024-10-31"}), (5, {"action": "inspectors", "random": "1"}),
-                             (6, {"action": "skip"}), (7, {"action": "skip"}), (8, {"action": "skip"})]:
+                             (6, {"action": "skip", "reason": "辖区外"}), (7, {"action": "skip", "reason": "无名称"}), (8, {"action": "skip", "reason": "重复"})]:
             services.resolve(ImportBatch.get_by_id(batch.id), number, MultiDict(form), w.admin)
         rows_now = services.analysis(ImportBatch.get_by_id(batch.id))[3]
         assert all(x.ok for x in rows_now) and sum(x.skipped for x in rows_now) == 3

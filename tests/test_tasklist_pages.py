@@ -194,3 +194,37 @@ def test_a_stored_file_gone_missing_is_explained_not_a_server_error(app, browser
         assert resp.status_code == 303 and resp.headers["Location"].endswith("/tasklist/")
     assert "已不在服务器上" in b.get("/tasklist/").get_data(as_text=True)
     assert Draw.select().count() == 0
+
+
+@pytest.mark.parametrize("reason,message", [("", "请填写不导入此行的原因"), ("   ", "请填写不导入此行的原因"),
+                                            ("长" * 101, "原因不能超过100个字")])
+def test_excluding_a_row_needs_a_reason_beside_that_row(browser, world, reason, message):
+    b = browser("admin")
+    post_file(b, xlsx_bytes(world.rows), "x.xlsx", world.org.d1)
+    batch = ImportBatch.get()
+    b.post(f"/tasklist/{batch.id}/mapping", data=MAPPING)
+    for htmx in (False, True):
+        headers = {"HX-Request": "true"} if htmx else {}
+        resp = b.post(f"/tasklist/{batch.id}/rows/9", data={"action": "skip", "reason": reason}, headers=headers)
+        html = resp.get_data(as_text=True)
+        row = html[html.index('id="row-9"'):]
+        row = row[:row.index("</section>")]
+        assert message in row and 'id="why-err-9"' in row  # beside the reason field of row 9, not elsewhere
+        assert message not in html.replace(row, "")
+    assert ImportBatch.get_by_id(batch.id).resolution_dict == {}
+
+
+def test_a_skip_stored_without_a_reason_does_not_let_the_import_through(browser, world):
+    """Batches resolved before the reason was required: the row is open again, confirm refuses."""
+    import json
+
+    b = browser("admin")
+    post_file(b, xlsx_bytes(world.rows), "x.xlsx", world.org.d1)
+    batch = ImportBatch.get()
+    b.post(f"/tasklist/{batch.id}/mapping", data=MAPPING)
+    ImportBatch.update(resolutions=json.dumps({str(n): {"skip": True, "reason": ""} for n in (7, 8, 9)})).execute()
+    page = b.get(f"/tasklist/{batch.id}").get_data(as_text=True)
+    assert "3</strong> 行待处理" in page
+    resp = b.post(f"/tasklist/{batch.id}/confirm")
+    assert resp.status_code == 422 and "还有 3 行未处理" in resp.get_data(as_text=True)
+    assert Draw.select().count() == 0

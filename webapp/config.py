@@ -55,6 +55,9 @@ class Config:
     MAX_CONTENT_LENGTH = 25 * 1024 * 1024
     # Evidence photos/files attached to check items (stored under instance/evidence/).
     EVIDENCE_MAX_BYTES = 10 * 1024 * 1024
+    # Spreadsheets imported (registers, task lists): the file as uploaded; what it may unpack to
+    # and how many rows and columns it may hold are webapp.sheets.LIMITS.
+    SHEET_MAX_BYTES = 10 * 1024 * 1024
     # 双随机: inspectors per drawn unit (行政处罚法 art. 42: at least two), and the share of drawn
     # inspectors that may be swapped after confirmation (national plans: 15%).
     DRAW_TEAM_SIZE = 2

@@ -25,6 +25,7 @@ def test_issue_from_failed_record_and_download_pdf(live_server, page, tmp_path):
     assert "请于期限届满前将整改报告送达我所。" in page.locator("#op-issued").inner_text()
     with page.expect_download() as dl:
         page.click("#op-print")
+    assert dl.value.suggested_filename == f"卫生监督意见书-{number}.pdf"  # the Chinese name, read from filename*
     with open(dl.value.path(), "rb") as fh:
         data = fh.read()
     assert data.startswith(b"%PDF") and pdf_pages(data, tmp_path) == 2

@@ -61,6 +61,10 @@ ACTIONS = {
     "area.create": "新增地区",
     "unit.create": "新增执法单位",
     "user.create": "新增用户",
+    "user.activate": "启用账号",
+    "user.deactivate": "停用账号",
+    "user.password": "修改密码",
+    "login.unlock": "解除登录锁定",
 }
 
 # What an entry is about: entity -> (label, how its id is shown; see display.describe).
@@ -82,6 +86,7 @@ ENTITIES = {
     "area": "地区",
     "unit": "执法单位",
     "user": "用户",
+    "login_throttle": "登录限制",
 }
 
 # Field key -> (label, kind). Kinds: text, bool, money, result, plan, version, hash, area,
@@ -215,6 +220,10 @@ ACTION_FIELDS = {
     ("inspector.update", "name"): ("姓名", "text"),
     ("user.create", "name"): ("姓名", "text"),
     ("unit.create", "kind"): ("单位性质", "text"),
+    ("login.unlock", "kind"): ("限制对象", "text"),
+    ("login.unlock", "key"): ("账号或地址", "text"),
+    ("login.unlock", "failures"): ("失败次数", "count"),
+    ("user.password", "ended_sessions"): ("结束的其他会话", "count"),
     ("institution.create", "status"): ("经营状态", "text"),
     ("institution.update", "status"): ("经营状态", "text"),
 }

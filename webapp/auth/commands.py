@@ -39,7 +39,7 @@ def _set_active(username, active):
             User.update(active=active).where(User.id == user.id).execute()
             # ended now, so that activating the account again does not revive old sessions
             ended = sessions.end_all(user, "inactive") if not active else 0
-            trail.record(None, "activate" if active else "deactivate", "user", user.id,
+            trail.record(None, "user.activate" if active else "user.deactivate", "user", user.id,
                          before={"active": user.active}, after={"active": active})
     return ended
 

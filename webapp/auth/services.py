@@ -180,7 +180,7 @@ def set_password(user, new, actor, keep_key=None):
     user.set_password(new)
     user.save(only=[User.password_hash])
     ended = sessions.end_all(user, "password", keep_key=keep_key)
-    trail.record(actor, "change_password", "user", user.id, after={"username": user.username, "ended_sessions": ended})
+    trail.record(actor, "user.password", "user", user.id, after={"username": user.username, "ended_sessions": ended})
     return ended
 
 
@@ -238,7 +238,7 @@ def unlock(row_id, actor):
         row = locked(LoginThrottle.select().where(LoginThrottle.id == row_id)).get_or_none()
         if row is None:
             return False
-        trail.record(actor, "unlock", "login_throttle", row.id,
+        trail.record(actor, "login.unlock", "login_throttle", row.id,
                      before={"kind": row.kind, "key": row.key, "failures": row.failures})
         row.delete_instance()
     return True

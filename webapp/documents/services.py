@@ -11,7 +11,7 @@ import re
 from flask import current_app
 from peewee import fn
 
-from .. import evidence as files
+from .. import phone as phone_rule, uploads
 from ..audit import trail
 from ..db import db
 from ..errors import too_long
@@ -193,6 +193,17 @@ def validate(values, today=None):
             errors[field] = problem
     if not clean["subject"]:
         errors["subject"] = "请填写被监督人。"
+<<<<<<< HEAD
+=======
+    elif len(clean["subject"]) > 128:
+        errors["subject"] = "被监督人不能超过 128 个字。"
+    for field, label, limit in (("legal_rep", "法定代表人/负责人", 64), ("address", "地址", 255), ("phone", "联系电话", 32)):
+        if len(clean[field]) > limit:
+            errors[field] = f"{label}不能超过 {limit} 个字。"
+    clean["phone"] = phone_rule.normalise(clean["phone"])
+    if "phone" not in errors and phone_rule.problem(clean["phone"]):
+        errors["phone"] = phone_rule.problem(clean["phone"])
+>>>>>>> files
     if not clean["body"]:
         errors["body"] = "请填写监督意见。"
     raw = values.get("deadline")
@@ -360,7 +371,7 @@ def verify(code):
 # ------------------------------------------------------------------------------------------
 
 def add_follow_up(user, opinion, values, evidence=None):
-    """Record a 复查; values: result, date, inspector1, inspector2, note. evidence: (bytes, name, mime)."""
+    """Record a 复查; values: result, date, inspector1, inspector2, note. evidence: an uploads.Upload or None."""
     if opinion.status != OpinionStatus.ISSUED:
         raise DocumentError("只有已签发且未作废的意见书可以登记复查。", 409)
     errors = {}
@@ -397,10 +408,9 @@ def add_follow_up(user, opinion, values, evidence=None):
     if errors:
         raise DocumentError(next(iter(errors.values())), 422, next(iter(errors)), errors)
     ev = {}
-    if evidence is not None and evidence[0]:
-        data, name, mime = evidence
-        sha = files.store(data)
-        ev = {"evidence_sha256": sha, "evidence_name": (name or "evidence").replace("\\", "/").rsplit("/", 1)[-1][:255], "evidence_mime": (mime or "")[:64]}
+    if evidence is not None and evidence.data:
+        sha = uploads.store(evidence.data)
+        ev = {"evidence_sha256": sha, "evidence_name": uploads.clean_name(evidence.name), "evidence_mime": evidence.mime}
     with db.atomic():
         fu = FollowUp.create(opinion=opinion, result=result, date=date, inspector1=ids[0], inspector2=ids[1],
                              note=note, created_by=user, **ev)

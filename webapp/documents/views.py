@@ -6,7 +6,7 @@ import click
 from flask import abort, current_app, flash, g, render_template, request, url_for
 from flask.cli import with_appcontext
 
-from .. import evidence as files, htmx
+from .. import downloads, htmx, uploads
 from ..db import db
 from ..errors import Invalid
 from ..inspection.models import Record, Visit
@@ -45,13 +45,8 @@ def _verify_url(op):
 
 
 def _pdf_response(data, op, suffix=""):
-    name = f"卫生监督意见书-{op.number or '草稿'}{suffix}.pdf"
-    resp = current_app.response_class(data, mimetype="application/pdf")
-    from urllib.parse import quote
-
-    resp.headers["Content-Disposition"] = f"attachment; filename=opinion-{op.id}.pdf; filename*=UTF-8''{quote(name)}"
-    resp.headers["Cache-Control"] = "no-store"
-    return resp
+    name = downloads.file_name("卫生监督意见书", op.number or "草稿", suffix, ext="pdf")
+    return downloads.send(data, name, downloads.PDF, fallback=f"opinion-{op.id}{'' if op.number else '-draft'}.pdf")
 
 
 def overdue_count(user):
@@ -208,7 +203,7 @@ def print_pdf(opinion_id):
         count = services.record_print(g.user, op)
     except DocumentError as e:
         abort(e.code, e.message)
-    return _pdf_response(printing.pdf(op, _verify_url(op), count), op, "" if count == 1 else f"-补打{count}")
+    return _pdf_response(printing.pdf(op, _verify_url(op), count), op, "" if count == 1 else f"补打{count}")
 
 
 @bp.route("/<int:opinion_id>/preview.pdf")
@@ -218,7 +213,7 @@ def preview(opinion_id):
     op = _load(opinion_id)
     if not op.is_draft:
         abort(409, "已签发的意见书请使用“打印”，补打会标注次数。")
-    return _pdf_response(printing.pdf(op, ""), op, "-草稿")
+    return _pdf_response(printing.pdf(op, ""), op, "草稿")
 
 
 @bp.route("/<int:opinion_id>/followup", methods=["POST"])
@@ -231,7 +226,7 @@ def follow_up(opinion_id):
     evidence = None
     if f and f.filename:
         try:
-            evidence = files.read_upload(f)  # the same type and size rules as a check item's evidence
+            evidence = uploads.read(f, "evidence")  # the same type and size rules as a check item's evidence
         except Invalid as e:
             return _followup_error(op, e.errors)
     try:
@@ -260,19 +255,11 @@ def _followup_error(op, errors):
 @roles_required(*VIEW_ROLES)
 def evidence(followup_id):
     """The evidence file of a 复查."""
-    import os
-
-    from flask import send_file
-
     fu = FollowUp.get_or_none(FollowUp.id == followup_id)
     if fu is None or not fu.evidence_sha256:
         abort(404)
     _load(fu.opinion_id)  # scope check
-    path = files.path(fu.evidence_sha256)
-    if not os.path.exists(path):
-        abort(404)
-    return send_file(path, mimetype=fu.evidence_mime or "application/octet-stream", as_attachment=True,
-                     download_name=fu.evidence_name or "evidence")
+    return downloads.send_stored(fu.evidence_sha256, fu.evidence_name, fu.evidence_mime)
 
 
 @bp.route("/verify", methods=["GET"])

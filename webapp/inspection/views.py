@@ -5,12 +5,15 @@ fragment with the reason and the user's input (422: a required field; 409: someo
 first), which htmx swaps in place; a locked record is a bare 409 shown in the message box.
 """
 import datetime
-import os
 
-from flask import abort, flash, g, make_response, redirect, render_template, request, send_file, url_for
+from flask import abort, flash, g, make_response, redirect, render_template, request, url_for
 
+<<<<<<< HEAD
 from .. import evidence as files, htmx
 from ..errors import render_error
+=======
+from .. import downloads, htmx
+>>>>>>> files
 from ..draw.models import Task, TaskInspector
 from ..org.models import Role
 from ..plans.catalog import plan_for
@@ -226,11 +229,7 @@ def evidence_file(evidence_id):
     """The stored file, to those who may see its record."""
     ev = Evidence.get_or_none(Evidence.id == evidence_id) or abort(404)
     _record(ev.record_id)
-    path = files.path(ev.sha256)
-    if not os.path.exists(path):
-        abort(404, "文件已不在存储中，请联系管理员。")
-    return send_file(path, mimetype=ev.mime, download_name=ev.filename, as_attachment=ev.mime == "application/pdf",
-                     max_age=3600)
+    return downloads.send_stored(ev.sha256, ev.filename, ev.mime)
 
 
 # ---- handling and submitting -------------------------------------------------------------------

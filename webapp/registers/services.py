@@ -2,20 +2,29 @@
 Excel import alike), version-checked saves, Excel template/import/export, 回避 declarations.
 Every change writes its audit entry in the same transaction."""
 import datetime
-import io
 import re
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
+<<<<<<< HEAD
 from peewee import IntegrityError
+=======
+from flask import current_app
+>>>>>>> files
 
+from .. import phone as phone_rule
 from ..audit import trail
 from ..plans.catalog import catalog  # the vocabulary (kinds, services) lives with the plans
+<<<<<<< HEAD
 from ..db import transaction
 from ..errors import Invalid, too_long
+=======
+from ..db import db, transaction
+>>>>>>> files
 from ..org.models import Area, Unit, User
 from ..printing import HeaderCell, Sheet, build_workbook
 from ..scope import visible
+from ..sheets import SheetError, read_rows
 from . import creditcode
 from .models import Inspector, Institution, InstitutionKind, InstitutionService, Recusal
 
@@ -100,6 +109,21 @@ def _lookup(values, vocabulary, label):
     return keys, None
 
 
+def split_names(text, vocabulary):
+    """The names of a 、-separated list cell: a vocabulary name that itself contains a separator
+    ("其他医疗、保健机构（开展母婴保健技术服务）") is taken whole before the cell is split."""
+    if isinstance(text, (list, tuple)):
+        return list(text)
+    text = str(text or "")
+    found = []
+    for name in sorted(vocabulary.values(), key=len, reverse=True):
+        if LIST_SPLIT.search(name) and name in text:
+            found.append((text.index(name), name))
+            text = text.replace(name, "、")
+    rest = [(0, v) for v in LIST_SPLIT.split(text) if v.strip()]
+    return [name for _, name in sorted(found)] + [v for _, v in rest]
+
+
 def _area_from(text):
     text = (text or "").strip()
     if not text:
@@ -142,12 +166,16 @@ def check_institution(data, user=None, instance_id=None, unique=True):
         other = Institution.get_or_none(Institution.credit_code == code)
         if unique and other is not None and other.id != instance_id:
             errors["credit_code"] = f"该统一社会信用代码已登记为“{other.name}”"
-    clean["kinds"], err = _lookup(data.get("kinds") or [], kind_names(), "单位类别")
+    if "phone" not in errors:
+        clean["phone"] = phone_rule.normalise(clean["phone"])
+        if phone_rule.problem(clean["phone"]):
+            errors["phone"] = phone_rule.problem(clean["phone"])
+    clean["kinds"], err = _lookup(split_names(data.get("kinds"), kind_names()), kind_names(), "单位类别")
     if err:
         errors["kinds"] = err
     elif not clean["kinds"]:
         errors["kinds"] = "请至少选择一个单位类别"
-    clean["services"], err = _lookup(data.get("services") or [], service_names(), "服务项目")
+    clean["services"], err = _lookup(split_names(data.get("services"), service_names()), service_names(), "服务项目")
     if err:
         errors["services"] = err
     area = _area_from(data.get("area"))
@@ -306,65 +334,42 @@ def inspector_export(user=None):
     return build_workbook([sheet])
 
 
-def _cell_text(value):
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    return str(value).strip()
+def read_institution_rows(data):
+    """Yield (row number, {field: text}) from an uploaded workbook or CSV file (the one reader,
+    webapp.sheets, with its limits); raise ValueError (Chinese) if unreadable or over a limit."""
+    header_at, columns = None, None
+    for number, texts in read_rows(data):
+        if columns is None:
+            if INSTITUTION_HEADERS["credit_code"] in texts:
+                by_header = {h: f for f, h in INSTITUTION_COLUMNS}
+                columns = {i: by_header[t] for i, t in enumerate(texts) if t in by_header}
+                missing = [h for f, h in INSTITUTION_COLUMNS if f not in columns.values() and f in ("name", "credit_code", "kinds", "area")]
+                if missing:
+                    raise ValueError(f"表头缺少列：{'、'.join(missing)}")
+                header_at = number
+            elif number >= 10:
+                break
+            continue
+        yield number, {f: texts[i] if i < len(texts) else "" for i, f in columns.items()}
+    if header_at is None:
+        raise ValueError("找不到表头：文件（.xlsx 的第一张工作表或 CSV）中应有“统一社会信用代码”等列名，请使用下载的模板")
 
 
-def read_institution_rows(fileobj):
-    """Yield (row number, {field: text}) from an uploaded workbook; raise ValueError if unreadable."""
-    from openpyxl import load_workbook
-
-    try:
-        wb = load_workbook(fileobj, read_only=True, data_only=True)
-    except Exception as e:  # openpyxl raises several types for a file that is not a workbook
-        raise ValueError("无法读取文件：请上传 .xlsx 格式的 Excel 工作簿") from e
-    try:
-        ws = wb.worksheets[0]
-        rows = ws.iter_rows(values_only=True)
-        header_at, columns = None, None
-        for number, values in enumerate(rows, start=1):
-            texts = [_cell_text(v) for v in values]
-            if columns is None:
-                if INSTITUTION_HEADERS["credit_code"] in texts:
-                    by_header = {h: f for f, h in INSTITUTION_COLUMNS}
-                    columns = {i: by_header[t] for i, t in enumerate(texts) if t in by_header}
-                    missing = [h for f, h in INSTITUTION_COLUMNS if f not in columns.values() and f in ("name", "credit_code", "kinds", "area")]
-                    if missing:
-                        raise ValueError(f"表头缺少列：{'、'.join(missing)}")
-                    header_at = number
-                elif number >= 10:
-                    break
-                continue
-            if not any(texts):
-                continue
-            yield number, {f: texts[i] if i < len(texts) else "" for i, f in columns.items()}
-        if header_at is None:
-            raise ValueError("找不到表头：第一张工作表中应有“统一社会信用代码”等列名（请使用下载的模板）")
-    finally:
-        wb.close()
-
-
-def import_institutions(fileobj, actor=None, user=None):
-    """Validate every row; write all of them or none. Re-import updates by 统一社会信用代码."""
+def import_institutions(data, actor=None, user=None):
+    """Validate every row of the file (bytes, or a binary file object); write all of them or
+    none. Re-import updates by 统一社会信用代码. A file past the reader's limits writes nothing."""
     result = ImportResult()
     try:
-        parsed = list(read_institution_rows(fileobj))
-    except ValueError as e:
+        parsed = list(read_institution_rows(data if isinstance(data, bytes) else data.read()))
+    except (ValueError, SheetError) as e:
         result.errors.append((0, "", str(e)))
         return result
     if not parsed:
         result.errors.append((0, "", "文件中没有数据行"))
         return result
     cleaned, seen = [], {}
-    for number, data in parsed:
-        data = dict(data)
-        data["kinds"] = LIST_SPLIT.split(data.get("kinds", ""))
-        data["services"] = LIST_SPLIT.split(data.get("services", ""))
-        clean, errors = check_institution(data, user=user, unique=False)
+    for number, row in parsed:
+        clean, errors = check_institution(row, user=user, unique=False)
         code = clean["credit_code"]
         if code and "credit_code" not in errors:
             if code in seen:
@@ -389,6 +394,7 @@ def import_institutions(fileobj, actor=None, user=None):
         if result.errors:
             return result
     lists = lists_for([i.id for i in existing.values()])
+<<<<<<< HEAD
     try:
         with _unique("credit_code"), transaction():
             created, updated = [], []
@@ -408,6 +414,14 @@ def import_institutions(fileobj, actor=None, user=None):
                 values = {k: clean[k] for k in FIELDS}
                 values.update(version=Institution.version + 1, updated_at=datetime.datetime.now())
                 Institution.update(**values).where(Institution.id == inst.id).execute()
+=======
+    with transaction():
+        created, updated = [], []
+        for clean in cleaned:
+            inst = existing.get(clean["credit_code"])
+            if inst is None:
+                inst = Institution.create(**{k: clean[k] for k in FIELDS})
+>>>>>>> files
                 _set_lists(inst, clean["kinds"], clean["services"])
                 updated.append(clean["credit_code"])
             result.created, result.updated = len(created), len(updated)
@@ -534,6 +548,11 @@ def withdraw_recusal(rec, actor):
                      before={"institution": rec.institution_id, "reason": rec.reason})
 
 
-def import_from_path(path):
+def import_from_path(path, limit=None):
+    """The CLI's import: the same size limit as an upload (read no further than it)."""
+    limit = limit or current_app.config["SHEET_MAX_BYTES"]
     with open(path, "rb") as fh:
-        return import_institutions(io.BytesIO(fh.read()))
+        data = fh.read(limit + 1)
+    if len(data) > limit:
+        return ImportResult(errors=[(0, "", f"文件超过 {limit // 1024 // 1024} MB 的大小上限，未导入")])
+    return import_institutions(data)

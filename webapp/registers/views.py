@@ -1,12 +1,11 @@
 """Register pages (load → check → act → render) and the `registry` CLI group."""
-import io
 import sys
 
 import click
-from flask import Response, abort, flash, g, render_template, request, url_for
+from flask import abort, flash, g, render_template, request, url_for
 from peewee import JOIN
 
-from .. import htmx
+from .. import downloads, htmx, uploads
 from ..db import db
 from ..errors import Invalid
 from ..org.models import Area, Role
@@ -17,13 +16,10 @@ from .models import Inspector, Institution, Recusal
 
 VIEWERS = (Role.ADMIN, Role.REVIEWER, Role.INSPECTOR)
 PAGE_SIZE = 50
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-def _xlsx(data, filename):
-    from urllib.parse import quote
-
-    return Response(data, mimetype=XLSX, headers={"Content-Disposition": f"attachment; filename*=UTF-8''{quote(filename)}"})
+def _xlsx(data, filename, fallback):
+    return downloads.send(data, filename, downloads.XLSX, fallback=fallback)
 
 
 def _areas():
@@ -146,14 +142,14 @@ def institution_check():
 @roles_required(Role.ADMIN)
 def institution_template():
     """The empty import template with the headers."""
-    return _xlsx(services.institution_template(), "检查对象名录库导入模板.xlsx")
+    return _xlsx(services.institution_template(), "检查对象名录库导入模板.xlsx", "institutions-template.xlsx")
 
 
 @bp.route("/institutions/export.xlsx")
 @roles_required(*VIEWERS)
 def institution_export():
     """The register (the user's areas) as a workbook that can be imported back."""
-    return _xlsx(services.institution_export(g.user), "检查对象名录库.xlsx")
+    return _xlsx(services.institution_export(g.user), "检查对象名录库.xlsx", "institutions.xlsx")
 
 
 @bp.route("/institutions/import", methods=["GET", "POST"])
@@ -162,12 +158,17 @@ def institution_import():
     """Upload a workbook: every row is checked, and all rows are saved or none."""
     if request.method == "GET":
         return render_template("registers/import.html", result=None)
-    upload = request.files.get("file")
-    if upload is None or not upload.filename:
-        return render_template("registers/import.html", result=None, file_error="请选择要导入的 Excel 文件"), 422
-    result = services.import_institutions(io.BytesIO(upload.read()), actor=g.user, user=g.user)
+    try:
+        upload = uploads.read(request.files.get("file"), "file", uploads.SHEETS)
+    except Invalid as e:
+        return render_template("registers/import.html", result=None, file_error=e.errors["file"]), 422
+    result = services.import_institutions(upload.data, actor=g.user, user=g.user)
     return htmx.render("registers/import.html", "registers/_import_result.html", result=result,
+<<<<<<< HEAD
                        filename=upload.filename), (200 if result.ok else 422)
+=======
+                       filename=upload.name), (200 if result.ok or htmx.is_partial() else 422)
+>>>>>>> files
 
 
 # ------------------------------------------------------------------------------------------------
@@ -293,7 +294,7 @@ def recusal_delete(insp_id, rec_id):
 @roles_required(*VIEWERS)
 def inspector_export():
     """The inspectors register as a workbook."""
-    return _xlsx(services.inspector_export(g.user), "执法检查人员名录库.xlsx")
+    return _xlsx(services.inspector_export(g.user), "执法检查人员名录库.xlsx", "inspectors.xlsx")
 
 
 # ------------------------------------------------------------------------------------------------

@@ -2,10 +2,11 @@
 import datetime
 
 import click
-from flask import Response, abort, flash, g, request, url_for
+from flask import abort, flash, g, request, url_for
 from flask.cli import with_appcontext
 
-from .. import htmx
+from .. import downloads, htmx
+from ..errors import Invalid
 from ..db import db
 from ..org.models import Area
 from ..scope import areas_of, can_see_area
@@ -74,16 +75,21 @@ def _latest(plan, area):
 @bp.get("/")
 def index():
     """The summary tables of a plan for an area and period, with the roll-up and the approval."""
+    return _index()
+
+
+def _index(status=200, **extra):
     plan, area, period, errors = _selection()
     ctx = dict(plans=plan_store.plans_with_summaries(), areas=_areas(g.user), plan=plan, area=area, period=period,
-               errors=errors, args=request.values)
+               errors=errors, args=request.values, submit_errors={})
+    ctx.update(extra)
     if plan is not None:
         built = tables.build_all(plan, area, period)
         ctx.update(tables=built,
                    compares=[c for c in (tables.compare(plan, s, area, period, own=t) for s, t in zip(plan.summaries, built)) if c],
                    query=_query(plan, area, period), reports=_latest(plan, area),
                    can_prepare=workflow.can_prepare(g.user, area), unit_name=workflow.unit_name(area))
-    return htmx.render("reports/page.html", "reports/_tables.html", **ctx)
+    return htmx.render("reports/page.html", "reports/_tables.html", **ctx), status
 
 
 @bp.get("/units")
@@ -106,17 +112,14 @@ def units():
                        units=found, label=label, row_label=row_label, back=url_for(".index", **_query(plan, area, period)))
 
 
-def _send(data, kind, name):
-    mime = "application/pdf" if kind == "pdf" else "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    resp = Response(data, mimetype=mime)
-    resp.headers["Content-Disposition"] = f"attachment; filename*=UTF-8''{_quote(name)}.{kind}"
-    return resp
-
-
-def _quote(text):
-    from urllib.parse import quote
-
-    return quote(text)
+def _send(data, kind, plan, area, *extra, fallback):
+    """The file under the name a person files it by: 2025年…汇总表-天山区.pdf (ASCII fallback: ids)."""
+    if plan is None:  # a submitted summary of a plan no longer in forms/
+        title = "汇总表"
+    else:
+        title = plan.summaries[0].title if len(plan.summaries) == 1 else f"{plan.title}汇总表"
+    return downloads.send(data, downloads.file_name(title, area.name, *extra, ext=kind),
+                          downloads.PDF if kind == "pdf" else downloads.XLSX, fallback=f"{fallback}.{kind}")
 
 
 @bp.get("/export.<kind>")
@@ -127,7 +130,7 @@ def export_live(kind):
     require(plan is not None and not errors)
     info = export.meta(area.name, workflow.unit_name(area), period, status="（未报送，仅供核对）")
     data = (export.pdf if kind == "pdf" else export.workbook)(tables.build_all(plan, area, period), info)
-    return _send(data, kind, f"{plan.id}-{area.code}")
+    return _send(data, kind, plan, area, fallback=f"{plan.id}-{area.code}")
 
 
 @bp.post("/submit")
@@ -139,6 +142,8 @@ def submit():
         report = workflow.submit(g.user, plan, area, period, request.form.get("phone", ""))
     except workflow.SummaryError as exc:
         abort(exc.code, exc.message)
+    except Invalid as e:  # 联系电话 not a phone number: beside the field, as typed
+        return _index(422, submit_errors=e.errors)
     flash(f"已提交第 {report.number} 版汇总表，等待审核。", "success")
     return htmx.redirect(url_for(".snapshot", report_id=report.id))
 
@@ -170,7 +175,8 @@ def snapshot_file(report_id, kind):
     status = "" if report.status == SummaryStatus.APPROVED else f"（{SummaryStatus(report.status).label}）"
     info = export.meta(report.area.name, report.unit_name, period, workflow.signatures(report), status)
     data = (export.pdf if kind == "pdf" else export.workbook)(workflow.tables_of(report), info)
-    return _send(data, kind, f"{report.plan_id}-{report.area.code}-v{report.number}")
+    plan = plan_store.current(report.plan_id)
+    return _send(data, kind, plan, report.area, f"第{report.number}版", fallback=f"{report.plan_id}-{report.area.code}-v{report.number}")
 
 
 @bp.post("/summary/<int:report_id>/<verb>")

@@ -8,9 +8,14 @@ and writes the audit entry in one transaction.
 import datetime
 import json
 
+from .. import phone as phone_rule
 from ..audit import trail
 from ..db import db
+<<<<<<< HEAD
 from ..errors import too_long
+=======
+from ..errors import Invalid
+>>>>>>> files
 from ..org.models import Role, Unit
 from .figures import Period
 from .models import SummaryReport, SummaryStatus
@@ -64,6 +69,9 @@ def submit(user, plan, area, period=Period(), phone=""):
     """Compute the tables now and store them frozen as a new version."""
     if not can_prepare(user, area):
         raise SummaryError("只有本单位的填表人可以提交本辖区的汇总表。", 403)
+    phone = phone_rule.normalise(phone or user.phone)
+    if phone_rule.problem(phone):
+        raise Invalid({"phone": phone_rule.problem(phone)})
     tables = build_all(plan, area, period)
     with db.atomic():
         last = (SummaryReport.select().where((SummaryReport.plan_id == plan.id) & (SummaryReport.area == area))
@@ -77,7 +85,7 @@ def submit(user, plan, area, period=Period(), phone=""):
             plan_id=plan.id, plan_version=plan.version, area=area, number=number,
             period_start=period.start, period_end=period.end, status=int(S.SUBMITTED),
             figures=json.dumps(to_json(tables), ensure_ascii=False), unit_name=unit_name(area),
-            prepared_by=user, phone=(phone or user.phone or "").strip()[:32])
+            prepared_by=user, phone=phone)
         trail.record(user, "summary.submit", "summary_report", report.id, after={
             "plan": plan.id, "area": area.code, "number": number, "status": S.SUBMITTED.label})
     return report

@@ -298,9 +298,9 @@ def analyse_row(number, values, plan, reg, mapping, resolution):
     """One row: its unit, category, tier, deadline and inspectors, with what blocks it."""
     row = Row(number=number, values=values, resolution=resolution or {})
     res = row.resolution
-    if res.get("skip"):
+    if res.get("skip") and str(res.get("reason") or "").strip():
         row.skipped = True
-        return row
+        return row  # a skip stored without its reason (before the reason was required) counts for nothing
     if res.get("unit"):
         row.unit = reg.units.get(int(res["unit"]))
         if row.unit is None:

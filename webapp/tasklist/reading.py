@@ -1,15 +1,15 @@
 """Reading an upper platform's list: .xlsx or CSV (UTF-8 with or without BOM, or GBK/GB18030),
-with merged title rows above the header, notes below it and trailing empty rows.
+with merged title rows above the header, notes below it and trailing empty rows. The file is
+read by webapp.sheets (the one reader, with its limits against hostile files).
 
 The result is plain data (headers and text rows with their row numbers in the file), so that
 matching and the preview never touch the file format again."""
-import csv
-import datetime
 import hashlib
-import io
 import re
 import unicodedata
 from dataclasses import dataclass, field
+
+from ..sheets import LIMITS, SheetError, read_rows
 
 # Words a header cell of such a list contains (after normalisation); used to find the header row.
 HEADER_WORDS = ("单位", "名称", "机构", "信用代码", "代码", "地址", "住所", "类别", "类型", "层级", "级别", "来源",
@@ -17,8 +17,7 @@ HEADER_WORDS = ("单位", "名称", "机构", "信用代码", "代码", "地址"
 SCAN_ROWS = 30  # the header is within the first rows; title blocks are a few rows at most
 
 
-class ReadError(ValueError):
-    """The file cannot be read as a list; the message is Chinese and shown beside the file field."""
+ReadError = SheetError  # the file cannot be read as a list; Chinese, shown beside the file field
 
 
 @dataclass
@@ -57,51 +56,6 @@ def header_text(text):
     return re.sub(r"\s+", "", clean(text))
 
 
-def _cell(value):
-    if value is None:
-        return ""
-    if isinstance(value, datetime.datetime):
-        return value.date().isoformat() if value.time() == datetime.time(0) else value.isoformat(sep=" ")
-    if isinstance(value, datetime.date):
-        return value.isoformat()
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    return unicodedata.normalize("NFKC", str(value)).strip()
-
-
-def _xlsx_rows(data):
-    from openpyxl import load_workbook
-
-    try:
-        wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception as e:  # openpyxl raises several types for a file that is not a workbook
-        raise ReadError("无法读取该 Excel 文件：请上传 .xlsx 格式的工作簿（.xls 请先另存为 .xlsx）") from e
-    try:
-        ws = wb.worksheets[0]
-        return [[_cell(v) for v in row] for row in ws.iter_rows(values_only=True)]
-    finally:
-        wb.close()
-
-
-def decode(data):
-    """Text of a CSV file: UTF-8 (BOM or not) first, else GB18030 (a superset of GBK)."""
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        pass
-    try:
-        return data.decode("gb18030")
-    except UnicodeDecodeError as e:
-        raise ReadError("无法识别文件的文字编码：请以 UTF-8 或 GBK 编码保存 CSV 文件") from e
-
-
-def _csv_rows(data):
-    text = decode(data)
-    sample = "\n".join(text.splitlines()[:SCAN_ROWS])
-    delimiter = max(",\t;", key=sample.count) if sample else ","
-    return [[_cell(v) for v in row] for row in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)]
-
-
 def _known(texts):
     return sum(1 for t in texts if t and any(w in header_text(t) for w in HEADER_WORDS))
 
@@ -122,18 +76,11 @@ def find_header(rows):
     return None
 
 
-def read_table(data, file_name=""):
-    """Parse the bytes of an uploaded list into a Table; raise ReadError with a Chinese message."""
-    if not data:
-        raise ReadError("文件是空的")
-    if data[:4] == b"PK\x03\x04":
-        rows = _xlsx_rows(data)
-    elif file_name.lower().endswith((".xlsx", ".xlsm")):
-        raise ReadError("该文件不是有效的 .xlsx 工作簿")
-    elif file_name.lower().endswith(".xls") or data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
-        raise ReadError("不支持旧版 .xls 格式：请在 Excel 中另存为 .xlsx 或 CSV 后上传")
-    else:
-        rows = _csv_rows(data)
+def read_table(data, file_name="", limits=LIMITS):
+    """Parse the bytes of an uploaded list into a Table; raise ReadError with a Chinese message.
+    The kind of file comes from its bytes, not from file_name."""
+    numbered = [(n, [clean(c) for c in cells]) for n, cells in read_rows(data, limits)]
+    rows = [cells for _, cells in numbered]
     at = find_header(rows)
     if at is None:
         raise ReadError("找不到表头行：前 30 行中没有一行含有至少 3 个列名（如“单位名称”“统一社会信用代码”）")
@@ -148,13 +95,13 @@ def read_table(data, file_name=""):
         seen.add(h)
         headers.append(h)
     body, skipped = [], []
-    for n, cells in enumerate(rows[at + 1:], start=at + 2):
+    for n, cells in numbered[at + 1:]:
         filled = [c for c in cells if c]
         if not filled:
-            continue  # blank lines, often many at the end of an exported sheet
+            continue  # cells of spaces only
         if len(filled) == 1 and len(headers) > 2:
             skipped.append((n, filled[0]))  # a note or 合计 line under the table: shown, not imported
             continue
         body.append((n, list(cells) + [""] * (width - len(cells))))
     title = " ".join(t for r in rows[:at] for t in r if t)
-    return Table(headers=headers, rows=body, header_row=at + 1, title=title, skipped=skipped)
+    return Table(headers=headers, rows=body, header_row=numbered[at][0], title=title, skipped=skipped)

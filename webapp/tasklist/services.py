@@ -5,10 +5,9 @@ Before confirmation only the ImportBatch row (file hash, mapping, the admin's ch
 stored file exist; no unit, task or draw is written until every row is resolved."""
 import datetime
 import json
-import os
 
 
-from .. import evidence as files
+from .. import uploads
 from ..audit import trail
 from ..errors import Invalid  # noqa: F401  (views catch services.Invalid)
 from ..db import transaction
@@ -24,9 +23,8 @@ from . import matching
 from .models import BatchStatus, ImportBatch, SourceMapping
 from .reading import ReadError, read_table
 
-MAX_BYTES = 10 * 1024 * 1024
-EXTENSIONS = (".xlsx", ".csv", ".txt")
-UPLOADS = "uploads"  # instance/uploads/: the lists as uploaded, by content hash
+UPLOADS = uploads.SHEET_FOLDER  # instance/uploads/: the lists as uploaded, by content hash
+SKIP_REASON_MAX = 100
 
 
 
@@ -68,15 +66,13 @@ def get_batch(batch_id, user):
 
 def file_path(sha):
     """The uploaded list, stored once by content hash (instance/uploads/)."""
-    return files.path(sha, UPLOADS)
+    return uploads.path(sha, UPLOADS)
 
 
 def table_of(batch):
-    try:
-        with open(file_path(batch.file_hash), "rb") as fh:
-            data = fh.read()
-    except FileNotFoundError as e:
-        raise Invalid({"file": f"清单文件《{batch.file_name}》已不在服务器上（instance/uploads），请放弃本次导入后重新上传"}) from e
+    data = uploads.load(batch.file_hash, UPLOADS)
+    if data is None:
+        raise Invalid({"file": f"清单文件《{batch.file_name}》已不在服务器上（instance/uploads），请放弃本次导入后重新上传"})
     try:
         return read_table(data, batch.file_name)
     except ReadError as e:
@@ -144,26 +140,23 @@ def start(user, form, upload):
         errors["source"] = "请填写清单来源，如“乌鲁木齐市执法平台”（同一来源的文件下次可免去列对应）"
     elif len(source) > 64:
         errors["source"] = "来源名称不能超过64个字"
-    data, name = b"", ""
+    file = None
     if upload is None or not upload.filename:
         errors["file"] = "请选择要上传的清单文件（.xlsx 或 .csv）"
     else:
-        name = os.path.basename(upload.filename.replace("\\", "/"))[:255]
-        data = upload.stream.read(MAX_BYTES + 1)
-        if not name.lower().endswith(EXTENSIONS):
-            errors["file"] = f"“{name}”不是 .xlsx 或 .csv 文件"
-        elif len(data) > MAX_BYTES:
-            errors["file"] = "文件超过 10 MB，请确认是否选错了文件"
-        else:
-            try:
-                table = read_table(data, name)
-                if not table.rows:
-                    errors["file"] = f"“{name}”的表头（第 {table.header_row} 行）下没有数据行"
-            except ReadError as e:
-                errors["file"] = str(e)
+        try:
+            file = uploads.read(upload, "file", uploads.SHEETS)
+            table = read_table(file.data, file.name)
+            if not table.rows:
+                errors["file"] = f"“{file.name}”的表头（第 {table.header_row} 行）下没有数据行"
+        except Invalid as e:
+            errors.update(e.errors)
+        except ReadError as e:
+            errors["file"] = f"“{file.name}”未导入：{e}"
     if errors:
         raise Invalid(errors)
-    sha = files.store(data, UPLOADS)
+    name = file.name
+    sha = uploads.store(file.data, UPLOADS)
     done = imported_draw(sha, plan.id, area)
     if done is not None:
         raise AlreadyImported(done)
@@ -310,7 +303,12 @@ def resolve(batch, number, form, user):
         res["create"] = {"name": clean["name"], "credit_code": clean["credit_code"], "address": clean["address"],
                          "area": clean["area"].code, "kinds": clean["kinds"]}
     elif action == "skip":
-        res = {"skip": True, "reason": (form.get("reason") or "").strip()[:100]}
+        reason = (form.get("reason") or "").strip()
+        if not reason:
+            raise Invalid({"reason": "请填写不导入此行的原因，如“已注销”“重复下发”"})
+        if len(reason) > SKIP_REASON_MAX:
+            raise Invalid({"reason": f"原因不能超过{SKIP_REASON_MAX}个字"})
+        res = {"skip": True, "reason": reason}
     elif action == "category":
         if form.get("category") not in {c.key for c in plan.categories}:
             raise Invalid({"category": "请选择本计划的类别"})

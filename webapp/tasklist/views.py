@@ -1,17 +1,14 @@
 """Import pages (load → check → act → render): upload, column mapping, matching and
 resolution row by row, the all-or-nothing confirmation, the result."""
-from flask import Response, abort, flash, g, render_template, request, url_for
+from flask import abort, flash, g, render_template, request, url_for
 
-from .. import htmx
+from .. import downloads, htmx
 from ..org.models import Area, Role
 from ..registers.services import kind_names
 from ..scope import can_see_area
 from ..security import require, roles_required
 from . import bp, example, services
 from .matching import FIELD_LABELS
-
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
 
 def _batch(batch_id):
     return services.get_batch(batch_id, g.user) or abort(404)
@@ -56,8 +53,8 @@ def example_file():
     area = Area.get_or_none(Area.id == request.args.get("area", type=int)) or abort(404)
     require(can_see_area(g.user, area))
     plan = services.catalog().get(request.args.get("plan", "")) or example.best_plan(services.import_plans(), area) or abort(404)
-    return Response(example.workbook(plan, area), mimetype=XLSX,
-                    headers={"Content-Disposition": "attachment; filename*=UTF-8''%E7%A4%BA%E4%BE%8B%E4%BB%BB%E5%8A%A1%E6%B8%85%E5%8D%95.xlsx"})
+    return downloads.send(example.workbook(plan, area), downloads.file_name("示例任务清单", area.name, ext="xlsx"), downloads.XLSX,
+                          fallback=f"example-tasks-{area.code}.xlsx")
 
 
 @bp.route("/<int:batch_id>/mapping", methods=["GET", "POST"])

@@ -193,17 +193,9 @@ def validate(values, today=None):
             errors[field] = problem
     if not clean["subject"]:
         errors["subject"] = "请填写被监督人。"
-<<<<<<< HEAD
-=======
-    elif len(clean["subject"]) > 128:
-        errors["subject"] = "被监督人不能超过 128 个字。"
-    for field, label, limit in (("legal_rep", "法定代表人/负责人", 64), ("address", "地址", 255), ("phone", "联系电话", 32)):
-        if len(clean[field]) > limit:
-            errors[field] = f"{label}不能超过 {limit} 个字。"
     clean["phone"] = phone_rule.normalise(clean["phone"])
     if "phone" not in errors and phone_rule.problem(clean["phone"]):
         errors["phone"] = phone_rule.problem(clean["phone"])
->>>>>>> files
     if not clean["body"]:
         errors["body"] = "请填写监督意见。"
     raw = values.get("deadline")

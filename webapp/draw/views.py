@@ -3,12 +3,8 @@
 from flask import abort, flash, g, render_template, request, url_for
 from peewee import fn
 
-<<<<<<< HEAD
-from .. import htmx
-from ..errors import too_long
-=======
 from .. import downloads, htmx
->>>>>>> files
+from ..errors import too_long
 from ..org.models import Area, Role
 from ..plans.catalog import catalog, plan_for
 from ..scope import areas_of, can_see_area, visible
@@ -131,14 +127,8 @@ def record_pdf(draw_id):
     from ..printing import render_pdf
 
     draw = _draw(draw_id)
-<<<<<<< HEAD
     pdf = render_pdf("print/draw_record.html", **services.record_context(draw, plan_for(draw)))
-    return Response(pdf, mimetype="application/pdf",
-                    headers={"Content-Disposition": f"inline; filename*=UTF-8''{quote(f'抽取记录-{draw.id}.pdf')}"})
-=======
-    pdf = render_pdf("print/draw_record.html", **services.record_context(draw, _plan(draw)))
     return downloads.send(pdf, f"抽取记录-{draw.id}.pdf", downloads.PDF, inline=True, fallback=f"draw-{draw.id}.pdf")
->>>>>>> files
 
 
 @bp.route("/<int:draw_id>/tasks.xlsx")
@@ -146,13 +136,8 @@ def record_pdf(draw_id):
 def tasks_xlsx(draw_id):
     """The task list as a workbook."""
     draw = _draw(draw_id)
-<<<<<<< HEAD
-    return Response(services.task_workbook(draw, plan_for(draw)), mimetype=XLSX,
-                    headers={"Content-Disposition": f"attachment; filename*=UTF-8''{quote(f'检查任务清单-{draw.id}.xlsx')}"})
-=======
-    return downloads.send(services.task_workbook(draw, _plan(draw)), f"检查任务清单-{draw.id}.xlsx", downloads.XLSX,
+    return downloads.send(services.task_workbook(draw, plan_for(draw)), f"检查任务清单-{draw.id}.xlsx", downloads.XLSX,
                           fallback=f"tasks-{draw.id}.xlsx")
->>>>>>> files
 
 
 def _swap_form(task, form, errors, status=200):

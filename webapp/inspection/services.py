@@ -15,15 +15,9 @@ from decimal import Decimal, InvalidOperation
 
 
 from ..audit import trail
-<<<<<<< HEAD
-from .. import evidence as files
+from .. import uploads
 from ..errors import Invalid, too_long  # noqa: F401  (views catch services.Invalid)
 from ..db import locked, write
-=======
-from .. import uploads
-from ..errors import Invalid  # noqa: F401  (views catch services.Invalid)
-from ..db import db
->>>>>>> files
 from ..draw.models import Task, TaskInspector
 from ..org.models import Role, Unit, User
 from ..plans.catalog import catalog, plan_for
@@ -406,18 +400,12 @@ def _touch(record, now):
 
 def add_evidence(user, record, item_key, upload):
     """Store an uploaded file by its SHA-256 and attach it to the item."""
-<<<<<<< HEAD
-    data, name, mime = files.read_upload(upload)
-    sha = files.store(data)
-
-    def attach():
-        _lock(record)
-=======
     file = uploads.read(upload, "evidence")
     data, name, mime = file.data, file.name, file.mime
     sha = uploads.store(data)
-    with db.atomic():
->>>>>>> files
+
+    def attach():
+        _lock(record)
         existing = Evidence.get_or_none((Evidence.record == record.id) & (Evidence.item_key == item_key)
                                         & (Evidence.sha256 == sha))
         if existing is not None:

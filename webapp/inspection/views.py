@@ -8,12 +8,8 @@ import datetime
 
 from flask import abort, flash, g, make_response, redirect, render_template, request, url_for
 
-<<<<<<< HEAD
-from .. import evidence as files, htmx
-from ..errors import render_error
-=======
 from .. import downloads, htmx
->>>>>>> files
+from ..errors import render_error
 from ..draw.models import Task, TaskInspector
 from ..org.models import Role
 from ..plans.catalog import plan_for

@@ -6,21 +6,14 @@ import re
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
-<<<<<<< HEAD
 from peewee import IntegrityError
-=======
 from flask import current_app
->>>>>>> files
 
 from .. import phone as phone_rule
 from ..audit import trail
 from ..plans.catalog import catalog  # the vocabulary (kinds, services) lives with the plans
-<<<<<<< HEAD
 from ..db import transaction
 from ..errors import Invalid, too_long
-=======
-from ..db import db, transaction
->>>>>>> files
 from ..org.models import Area, Unit, User
 from ..printing import HeaderCell, Sheet, build_workbook
 from ..scope import visible
@@ -394,7 +387,6 @@ def import_institutions(data, actor=None, user=None):
         if result.errors:
             return result
     lists = lists_for([i.id for i in existing.values()])
-<<<<<<< HEAD
     try:
         with _unique("credit_code"), transaction():
             created, updated = [], []
@@ -414,14 +406,6 @@ def import_institutions(data, actor=None, user=None):
                 values = {k: clean[k] for k in FIELDS}
                 values.update(version=Institution.version + 1, updated_at=datetime.datetime.now())
                 Institution.update(**values).where(Institution.id == inst.id).execute()
-=======
-    with transaction():
-        created, updated = [], []
-        for clean in cleaned:
-            inst = existing.get(clean["credit_code"])
-            if inst is None:
-                inst = Institution.create(**{k: clean[k] for k in FIELDS})
->>>>>>> files
                 _set_lists(inst, clean["kinds"], clean["services"])
                 updated.append(clean["credit_code"])
             result.created, result.updated = len(created), len(updated)

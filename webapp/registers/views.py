@@ -164,11 +164,7 @@ def institution_import():
         return render_template("registers/import.html", result=None, file_error=e.errors["file"]), 422
     result = services.import_institutions(upload.data, actor=g.user, user=g.user)
     return htmx.render("registers/import.html", "registers/_import_result.html", result=result,
-<<<<<<< HEAD
-                       filename=upload.filename), (200 if result.ok else 422)
-=======
                        filename=upload.name), (200 if result.ok or htmx.is_partial() else 422)
->>>>>>> files
 
 
 # ------------------------------------------------------------------------------------------------

@@ -11,11 +11,7 @@ import json
 from .. import phone as phone_rule
 from ..audit import trail
 from ..db import db
-<<<<<<< HEAD
-from ..errors import too_long
-=======
-from ..errors import Invalid
->>>>>>> files
+from ..errors import Invalid, too_long
 from ..org.models import Role, Unit
 from .figures import Period
 from .models import SummaryReport, SummaryStatus

@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from webapp import create_app, evidence
+from webapp import create_app, uploads
 from webapp.audit import trail
 from webapp.db import db, make_database, transaction
 
@@ -58,7 +58,7 @@ class Writer(threading.Thread):
                 db.connect(reuse_if_open=True)
                 while not self.stop.is_set():
                     i = self.done
-                    sha = evidence.store(f"load file {i} ".encode() * 2000)
+                    sha = uploads.store(f"load file {i} ".encode() * 2000)
                     with transaction():
                         unit = Unit.create(name=f"load:{i}:{sha}", kind="负载", area=self.area)
                         trail.record(None, "create", "unit", unit.id, after={"name": unit.name})
@@ -119,8 +119,8 @@ def _restore_app(fresh, monkeypatch):
 def test_backup_under_write_load_restores_every_table_and_file(app, org, browser, runner, database_url, fresh, monkeypatch, tmp_path):
     with app.app_context():
         for i in range(5):
-            evidence.store(os.urandom(300_000))  # photos
-        evidence.store(b"uploaded list", "uploads")  # another store under instance/
+            uploads.store(os.urandom(300_000))  # photos
+        uploads.store(b"uploaded list", "uploads")  # another store under instance/
     signed_in = browser("jdy1")
     stolen = signed_in.client.get_cookie("suijian_session").value
     archive = tmp_path / "suijian-backup.tar.gz"

@@ -251,7 +251,7 @@ def test_draft_and_issued_pdf_names_say_each_word_once(browser, rec):
 def test_opinion_phone_must_be_a_phone_number(browser, rec, phone):
     resp = browser("jdy1").post(f"/documents/compose/{rec.id}", _form(phone=phone, action="save"))
     page = resp.get_data(as_text=True)
-    assert resp.status_code == 400 and "联系电话只能是电话号码" in page
+    assert resp.status_code == 422 and "联系电话只能是电话号码" in page
     assert Opinion.select().count() == 0
 
 

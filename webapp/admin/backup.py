@@ -61,7 +61,7 @@ def _store_files(instance):
             dirs[:] = sorted(d for d in dirs if not d.startswith("."))  # .backup-*/.restore-* work folders
             for name in sorted(files):
                 if name.endswith(".tmp"):
-                    continue  # a store write in progress (evidence.store renames when done)
+                    continue  # a store write in progress (uploads.store renames when done)
                 full = os.path.join(folder, name)
                 if os.path.isfile(full) and not os.path.islink(full) and os.path.abspath(full) not in live:
                     out.append(("instance/" + os.path.relpath(full, instance).replace(os.sep, "/"), full))

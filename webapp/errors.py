@@ -3,6 +3,7 @@ from flask import render_template
 from flask_wtf.csrf import CSRFError
 
 from .db import Busy
+from .states import Refused
 
 class Invalid(Exception):
     """User mistakes: {field name: Chinese message}, shown beside the fields (the services of
@@ -46,6 +47,12 @@ def init_app(app):
         # page keeps what was typed (htmx does not swap a 503 over the form).
         resp = render_error(503, str(e))
         return resp[0], 503, {"Retry-After": "2"}
+
+    @app.errorhandler(Refused)
+    def _refused(e):
+        # A state rule a service raised and no view handled (e.g. a write to a locked record):
+        # the same page as abort(code, message) gave before services stopped calling abort().
+        return render_error(e.code, e.message)
 
     @app.errorhandler(CSRFError)
     def _csrf(e):

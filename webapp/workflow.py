@@ -116,6 +116,8 @@ class Machine:
         self.check(user, obj, verb)
         current = self.state(obj)
         target = self.transitions[(verb, current)]
+        if target is None:
+            raise ValueError(f"{verb} removes the row: use check() and lock() in the feature's transaction")
         model = self.model
         with transaction():
             values = changes() if callable(changes) else dict(changes or {})

@@ -78,6 +78,16 @@ def check_editable(record):
 ensure_editable = check_editable
 
 
+def awaiting_review(record):
+    """已提交: waiting in the reviewers' queue (the state 审核通过 and 退回 start from)."""
+    return MACHINE.state_refusal(record, "approve") is None
+
+
+def is_approved(record):
+    """审核通过: locked; only 撤回审核 leads out of it."""
+    return Status(record.status) == Status.APPROVED
+
+
 def can_edit(user, record):
     return is_editable(record) and (user.id in inspector_user_ids(record) or user.has_role(Role.ADMIN)) and record.area.is_within(user.area)
 

@@ -296,3 +296,20 @@ def test_tasklist_refusals_stay_on_the_page(app, org):
         assert "不能再修改列对应" in e.value.errors["mapping"]
         assert not tasklist.allowed(org.users.admin, batch, "confirm")
         assert ImportBatch.get_by_id(batch.id).state == BatchStatus.DONE
+
+
+def test_one_allowed_for_every_kind_of_object(app, org):
+    """webapp.workflow.allowed (the template global `allowed(obj, verb)`) finds each table."""
+    from webapp import workflow
+    from webapp.documents.models import Opinion
+    from webapp.reports.models import SummaryReport
+    from webapp.tasklist.models import ImportBatch
+
+    assert {m.model for m in MACHINES.values()} == {Record, SummaryReport, Opinion, Draw, ImportBatch}
+    assert all(workflow.MACHINES[m.model] is m for m in MACHINES.values())
+    draw = _draw(app, org)
+    with app.app_context():
+        assert workflow.allowed(org.users.admin, draw, "confirm") and not workflow.allowed(org.users.admin, draw, "swap")
+        assert not workflow.allowed(org.users.insp1, draw, "confirm")
+        with pytest.raises(TypeError):
+            workflow.allowed(org.users.admin, org.users.admin, "confirm")

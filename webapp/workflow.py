@@ -17,9 +17,14 @@ raise it, views (or the app's error handler, webapp/errors.py) turn it into a re
 A verb may keep the state (e.g. 意见书 "print": 已签发 → 已签发): it is listed like any other, so
 the same table says in which states it is allowed.
 """
+from flask import g
+
 from .audit import trail
 from .db import locked, transaction
 from .states import Refused, State  # noqa: F401  (one import for features)
+
+# Every machine by the model it runs: allowed(user, obj, verb) finds the right table.
+MACHINES = {}
 
 
 class Machine:
@@ -53,6 +58,7 @@ class Machine:
         unknown = {v for v, _ in self.transitions} - set(self.verbs)
         if unknown:
             raise ValueError(f"verbs without a label: {sorted(unknown)}")
+        MACHINES[model] = self
 
     # -- questions -------------------------------------------------------------------------------
 
@@ -156,6 +162,26 @@ class Machine:
         if now.status != obj.status:
             return self.error(self.state_refusal(now, verb) or f"{self.noun}状态已被他人更改，请刷新后重试。", 409)
         return self.error(conflict or f"{self.noun}状态已被他人更改，请刷新后重试。", 409)
+
+
+def machine_of(obj):
+    try:
+        return MACHINES[type(obj)]
+    except KeyError:
+        raise TypeError(f"no state machine for {type(obj).__name__}") from None
+
+
+def allowed(user, obj, verb):
+    """Whether user may apply verb to obj now, whatever kind of object it is."""
+    return machine_of(obj).allowed(user, obj, verb)
+
+
+def init_app(app):
+    """Templates ask `allowed(obj, "verb")` for the signed-in user: the same rule apply() checks."""
+    @app.template_global("allowed")
+    def _allowed(obj, verb):
+        user = g.get("user")
+        return user is not None and allowed(user, obj, verb)
 
 
 def table(machine):

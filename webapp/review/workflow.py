@@ -1,7 +1,9 @@
 """Record states and their transitions: one table, one function per verb.
 
-"审核通过即完成任务": a record counts only once a 审核人 approves it. Each verb checks the actor
-and the transition, changes the state and writes the audit entry in one transaction.
+"审核通过即完成任务": a record counts only once a 审核人 approves it. The table and the actor rules
+are data run by the shared mechanism (webapp/workflow.py, MACHINE below): each verb checks the
+actor and the transition, compare-and-sets the state and writes the audit entry in one transaction.
+Writes to a record's content call check_editable(record), which raises Locked (409).
 
 Order of the checks (the tests in tests/test_review_workflow.py pin it): first who may use the
 verb at all on this record (403), then whether the record's state allows it (409). A reviewer

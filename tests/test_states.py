@@ -313,3 +313,79 @@ def test_one_allowed_for_every_kind_of_object(app, org):
         assert not workflow.allowed(org.users.insp1, draw, "confirm")
         with pytest.raises(TypeError):
             workflow.allowed(org.users.admin, org.users.admin, "confirm")
+
+
+# --- every (state, verb) of the 意见书 and 汇总表 tables, through their services ------------------
+
+def _opinion_in(org, state):
+    inst = factories.make_institution(org.d1, f"甲区某诊所{state.name}")
+    rec = factories.make_failed_record(org.d1, inst, [org.users.insp1, org.users.insp2], [("1.1", "无证执业")])
+    op = documents.create_draft(org.users.insp1, rec, documents.draft_values(rec, org.units.d1))
+    if state != OpinionStatus.DRAFT:
+        op = documents.issue(org.users.insp1, op)
+    if state == OpinionStatus.VOIDED:
+        op, _ = documents.void(org.users.insp1, op, "地址有误")
+    return op
+
+
+def _opinion_verb(verb, user, op, org):
+    today = datetime.date.today()
+    if verb == "edit":
+        return documents.update_draft(user, op, {"subject": "新名称", "body": "意见。", "deadline": today.isoformat()})
+    if verb == "issue":
+        return documents.issue(user, op)
+    if verb == "void":
+        return documents.void(user, op, "原因")
+    if verb == "print":
+        return documents.record_print(user, op)
+    return documents.add_follow_up(user, op, {"result": "done", "date": today.isoformat(),
+                                              "inspector1": str(factories.register_inspector(org.users.insp1).id)})
+
+
+@pytest.mark.parametrize("state", list(OpinionStatus), ids=lambda s: s.name)
+@pytest.mark.parametrize("verb", list(documents.VERB_LABELS))
+def test_opinion_table_is_what_the_services_do(app, org, state, verb):
+    with app.app_context():
+        op = _opinion_in(org, state)
+        before = (op.status, op.version, op.print_count, AuditEntry.select().count())
+        if (verb, state) in documents.TRANSITIONS:
+            _opinion_verb(verb, org.users.insp1, op, org)
+            fresh = documents.Opinion.get_by_id(op.id)
+            assert fresh.state == documents.TRANSITIONS[(verb, state)]
+            assert AuditEntry.select().count() > before[3]
+        else:
+            with pytest.raises(documents.DocumentError) as e:
+                _opinion_verb(verb, org.users.insp1, op, org)
+            assert e.value.code == 409
+            fresh = documents.Opinion.get_by_id(op.id)
+            assert (fresh.status, fresh.version, fresh.print_count, AuditEntry.select().count()) == before
+        # someone of another district is refused whatever the state (403), and nothing changes
+        if verb != "print":
+            with pytest.raises(documents.DocumentError) as e:
+                _opinion_verb(verb, org.users.insp3, documents.Opinion.get_by_id(op.id), org)
+            assert e.value.code == 403
+
+
+@pytest.mark.parametrize("state", list(SummaryStatus), ids=lambda s: s.name)
+@pytest.mark.parametrize("verb", reports.VERBS)
+def test_summary_table_is_what_the_services_do(app, org, state, verb):
+    from webapp.plans.catalog import catalog
+    from webapp.reports.models import SummaryReport
+
+    with app.app_context():
+        report = reports.submit(org.users.insp1, catalog().get("2025-xj-yimei"), org.d1)
+        SummaryReport.update(status=int(state)).where(SummaryReport.id == report.id).execute()
+        report = SummaryReport.get_by_id(report.id)
+        actor = {"review": org.users.reviewer1, "approve": org.users.head1,
+                 "return": org.users.head1 if state == SummaryStatus.REVIEWED else org.users.reviewer1}[verb]
+        entries = AuditEntry.select().count()
+        call = (lambda: reports.return_(actor, report, "数字有误")) if verb == "return" else (
+            lambda: getattr(reports, verb)(actor, report))
+        if (verb, state) in reports.TRANSITIONS:
+            assert call().state == reports.TRANSITIONS[(verb, state)]
+            assert AuditEntry.select().count() == entries + 1
+        else:
+            with pytest.raises(reports.SummaryError) as e:
+                call()
+            assert e.value.code == 409
+            assert SummaryReport.get_by_id(report.id).state == state and AuditEntry.select().count() == entries

@@ -276,7 +276,7 @@ def create_draft(user, record, values, replaces=None, today=None):
 
 
 def update_draft(user, opinion, values, expected_version=None):
-    ensure_draft(opinion)
+    MACHINE.check(user, opinion, "edit")  # who (403), then 草稿 only (409), before the fields (400)
     clean, errors = validate(values)
     if errors:
         raise DocumentError(next(iter(errors.values())), 400, next(iter(errors)))

@@ -205,6 +205,9 @@ def test_tasks_of_an_unconfirmed_draw_are_neither_listed_nor_startable(app, org,
         assert task is not None and not task.is_released
     insp = browser("jdy1")
     assert name not in insp.get("/inspection/tasks").get_data(as_text=True)
+    unit_page = insp.get(f"/registers/institutions/{task.institution_id}").get_data(as_text=True)
+    assert f"抽取 {draw.id}" not in unit_page and "暂无抽取任务" in unit_page
+    assert f"抽取 {draw.id}" in browser("admin").get(f"/registers/institutions/{task.institution_id}").get_data(as_text=True)
     assert insp.get(f"/inspection/tasks/{task.id}/start").status_code == 404
     form = {"date": datetime.date.today().isoformat(), "place": "现场", "representative": "张院长"}
     assert insp.post(f"/inspection/tasks/{task.id}/start", form).status_code == 404

@@ -13,7 +13,6 @@ from webapp.documents import services as documents
 from webapp.documents.models import OpinionStatus
 from webapp.draw import services as draws
 from webapp.draw.models import Draw, DrawStatus, Task
-from webapp.inspection import services as inspection
 from webapp.inspection.models import Record, Status
 from webapp.reports import workflow as reports
 from webapp.reports.models import SummaryStatus

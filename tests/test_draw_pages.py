@@ -4,7 +4,7 @@ import io
 import pytest
 from openpyxl import load_workbook
 
-from webapp.draw.models import Draw, DrawSource, InspectorSwap, Task
+from webapp.draw.models import Draw, DrawSource, DrawStatus, InspectorSwap, Task
 from webapp.registers.models import Inspector
 
 from .factories import make_institution
@@ -96,7 +96,7 @@ def test_demo_draws_give_inspectors_tasks(app):
 
     with app.app_context():
         demo.load()
-        draws = list(Draw.select().where(Draw.confirmed == True, Draw.source == DrawSource.SYSTEM))  # noqa: E712
+        draws = list(Draw.select().where(Draw.status == DrawStatus.CONFIRMED, Draw.source == DrawSource.SYSTEM))
         assert {d.area.code for d in draws} >= {"650102", "650100"}
         for username in ("ts_jdy1", "ts_jdy2"):
             insp = Inspector.get(Inspector.user == User.get(User.username == username))

@@ -45,13 +45,14 @@ def create_app(test_config=None):
     if not app.config.get("FORMS_DIR"):
         app.config["FORMS_DIR"] = os.path.join(root, "forms")
 
-    from . import cli, db, errors, nav, security, views
+    from . import cli, db, errors, nav, security, views, workflow
 
     db.init_app(app)
     security.init_app(app)
     errors.init_app(app)
     cli.init_app(app)
     nav.init_app(app)
+    workflow.init_app(app)
 
     import importlib
 

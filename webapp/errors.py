@@ -13,6 +13,7 @@ from flask_wtf.csrf import CSRFError
 
 from . import htmx
 from .db import Busy
+from .states import Refused
 
 class Invalid(Exception):
     """User mistakes: {field name: Chinese message}, shown beside the fields (the services of
@@ -67,6 +68,12 @@ def init_app(app):
         resp = render_error(503, str(e))
         resp.headers["Retry-After"] = "2"
         return resp
+
+    @app.errorhandler(Refused)
+    def _refused(e):
+        # A state rule a service raised and no view handled (e.g. a write to a locked record):
+        # the same page as abort(code, message) gave before services stopped calling abort().
+        return render_error(e.code, e.message)
 
     @app.errorhandler(CSRFError)
     def _csrf(e):

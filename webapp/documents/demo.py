@@ -1,5 +1,6 @@
-"""Demo 卫生监督意见书 in 天山区 (inspectors 刘洋 ts_jdy1 and 陈静 ts_jdy2): approved records with
-failures made here with the models, and on them one document of each kind a newcomer should see —
+"""Demo 卫生监督意见书 in 天山区 (inspectors 刘洋 ts_jdy1 and 陈静 ts_jdy2): records with failures
+made here and approved through the review workflow (submitted by the inspector, approved by the
+reviewer ts_shr, each step audited), and on them one document of each kind a newcomer should see —
 issued and printed, reprinted (补打), voided with its corrected successor, overdue without 复查,
 rectified after 复查 — plus records still waiting for their 意见书 (待制作)."""
 import datetime
@@ -8,6 +9,8 @@ from ..inspection.models import Answer, Handling, Record, Status, Visit, VisitIn
 from ..org.models import Area, User
 from ..plans.catalog import catalog
 from ..plans.versions import remember_version
+from ..plans.loader import load_plans
+from ..review import workflow as record_workflow
 from ..registers.models import Inspector, Institution, InstitutionKind, Recusal
 from . import services
 from .models import Opinion
@@ -20,22 +23,22 @@ FINDINGS = {
 }
 
 
-def _record(inst, area, users, inspectors, plan, keys, when):
+def _record(inst, area, users, reviewer, inspectors, plan, keys, when):
     visit = Visit.create(institution=inst, area=area, date=when, place=inst.address, created_by=users[0],
                          representative=inst.legal_rep, representative_title="负责人")
     for pos, insp in enumerate(inspectors):
         VisitInspector.create(visit=visit, inspector=insp, position=pos)
     category = plan.category_of(inst.kind_keys)
     rec = Record.create(visit=visit, plan_id=plan.id, plan_version=plan.version, institution=inst, area=area,
-                        category=category.key if category else plan.categories[0].key, status=int(Status.APPROVED),
-                        created_by=users[0], submitted_at=datetime.datetime.combine(when, datetime.time(16)),
-                        reviewed_at=datetime.datetime.combine(when, datetime.time(17)))
+                        category=category.key if category else plan.categories[0].key, status=int(Status.DRAFT),
+                        created_by=users[0])
     for item in plan.items_for(inst.kind_keys):
         fail = item.key in keys
         Answer.create(record=rec, item_key=item.key, result="fail" if fail else "pass",
                       finding=FINDINGS.get(item.key, "现场检查不符合要求。") if fail else "", answered_by=users[0])
     Handling.create(record=rec, opinion=True, order_correction=True, decided_by=users[0], note="出具卫生监督意见书，责令限期改正")
-    return rec
+    rec = record_workflow.submit(users[0], rec)
+    return record_workflow.approve(reviewer, rec)
 
 
 def _issue(user, rec, on):
@@ -50,7 +53,8 @@ def load(rng):
     plan = catalog().get(PLAN_ID)
     area = Area.get_or_none(Area.code == "650102")
     users = [User.get_or_none(User.username == n) for n in ("ts_jdy1", "ts_jdy2")]
-    if plan is None or area is None or None in users:
+    reviewer = User.get_or_none(User.username == "ts_shr")
+    if plan is None or area is None or None in users or reviewer is None:
         return {}
     remember_version(plan)  # the records below name this version
     inspectors = [Inspector.get(Inspector.user == u) for u in users]
@@ -66,7 +70,7 @@ def load(rng):
     today = datetime.date.today()
     picks = iter(candidates)
     key_sets = [("1.1",), ("2.1",), ("1.2", "2.1"), ("1.1", "2.1"), ("2.1",), ("1.2",), ("1.1",)]
-    recs = [_record(next(picks), area, users, inspectors, plan, keys, today - datetime.timedelta(days=d))
+    recs = [_record(next(picks), area, users, reviewer, inspectors, plan, keys, today - datetime.timedelta(days=d))
             for keys, d in zip(key_sets, (40, 35, 30, 28, 20, 3, 1))]
     author = users[0]
     # 1. issued and printed once, then rectified (复查 已整改)

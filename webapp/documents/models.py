@@ -5,7 +5,6 @@ An issued document never changes: what was issued is kept as canonical JSON with
 and the only later writes are the print counter, the void mark and follow-up rows.
 """
 import datetime
-import enum
 
 from peewee import CharField, DateField, DateTimeField, ForeignKeyField, IntegerField, TextField
 
@@ -13,6 +12,7 @@ from ..db import BaseModel
 from ..inspection.models import Record
 from ..org.models import Area, Unit, User
 from ..registers.models import Inspector, Institution
+from ..states import State
 
 
 class DocumentSeries(BaseModel):
@@ -32,14 +32,12 @@ class DocumentSeries(BaseModel):
         indexes = ((("unit", "kind", "year"), True),)
 
 
-class OpinionStatus(enum.IntEnum):
-    DRAFT = 0
-    ISSUED = 1
-    VOIDED = 2
+class OpinionStatus(State):
+    """A 意见书's state; its transitions are webapp/documents/services.py (MACHINE)."""
 
-    @property
-    def label(self):
-        return {0: "草稿", 1: "已签发", 2: "已作废"}[self.value]
+    DRAFT = 0, "草稿"
+    ISSUED = 1, "已签发"
+    VOIDED = 2, "已作废"
 
 
 class Opinion(BaseModel):
@@ -85,6 +83,15 @@ class Opinion(BaseModel):
     @property
     def is_draft(self):
         return self.status == OpinionStatus.DRAFT
+
+    @property
+    def in_force(self):
+        """Issued and not voided: the document the unit must follow."""
+        return self.status == OpinionStatus.ISSUED
+
+    @property
+    def is_voided(self):
+        return self.status == OpinionStatus.VOIDED
 
 
 class FollowUpResult:

@@ -9,7 +9,7 @@ import string
 
 from flask import current_app
 
-from ..db import db, is_postgres
+from ..db import is_postgres, transaction
 from .models import DocumentSeries
 
 DEFAULT_PATTERN = "{简称}卫监意〔{年}〕{序号}号"
@@ -58,7 +58,7 @@ def pattern_for(unit, year):
 def take_number(unit, year):
     """Hand out the next sequence number of unit's series for year; returns (seq, pattern).
 
-    Must run inside the caller's `db.atomic()`, so that a failed issue gives the number back
+    Must run inside the caller's `transaction()` (the issue verb's, webapp/workflow.py), so that a failed issue gives the number back
     (rollback) and the sequence stays gap-free. The first statement is a write on purpose: on
     SQLite it takes the database write lock before anything is read, so a concurrent issue waits
     (busy_timeout) instead of reading a stale counter; on PostgreSQL the row is locked with
@@ -85,7 +85,7 @@ def take_number(unit, year):
 
 def set_pattern(unit, year, pattern):
     """Set the pattern of unit's series for year (created if missing); numbers already given stay."""
-    with db.atomic():
+    with transaction():
         DocumentSeries.insert(unit=unit, kind="opinion", year=year, pattern=pattern, next_no=1).on_conflict_ignore().execute()
         DocumentSeries.update(pattern=pattern).where((DocumentSeries.unit == unit) & (DocumentSeries.kind == "opinion")
                                                      & (DocumentSeries.year == year)).execute()

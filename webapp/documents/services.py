@@ -12,8 +12,9 @@ from flask import current_app
 from peewee import fn
 
 from .. import phone as phone_rule, uploads
+from .. import workflow as machine
 from ..audit import trail
-from ..db import db
+from ..db import transaction
 from ..errors import too_long
 from ..inspection.models import Answer, Handling, Record, Result, VisitInspector
 from ..org.models import Role
@@ -33,16 +34,28 @@ TEXT_MAX = {"subject": Opinion.subject.max_length, "legal_rep": Opinion.legal_re
 LOCKED_MESSAGE = "该意见书已签发，内容不能再修改；如需更正，请作废后重新制作（原编号保留并标注作废）。"
 
 
-class DocumentError(Exception):
-    """A refusal: `message` for the user, `code` the HTTP status; for field errors (422) `field`
-    is the first field and `errors` every {field: message}, each shown beside its field."""
+class DocumentError(machine.Refused):
+    """A refused 意见书 step or a mistake in its fields: message, code, field; for field errors
+    (422) `errors` is every {field: message}, each shown beside its field."""
 
     def __init__(self, message, code=409, field=None, errors=None):
-        super().__init__(message)
-        self.message = message
-        self.code = code
-        self.field = field
+        super().__init__(message, code, field)
         self.errors = dict(errors) if errors else ({field: message} if field else {})
+
+
+S = OpinionStatus
+# (verb, from state) -> to state. Verbs that keep the state are listed too: the table says in
+# which states they are allowed (edit a draft; print an issued or a voided one, marked so;
+# record a 复查 on one in force).
+TRANSITIONS = {
+    ("edit", S.DRAFT): S.DRAFT,
+    ("issue", S.DRAFT): S.ISSUED,
+    ("void", S.ISSUED): S.VOIDED,
+    ("print", S.ISSUED): S.ISSUED,
+    ("print", S.VOIDED): S.VOIDED,
+    ("follow_up", S.ISSUED): S.ISSUED,
+}
+VERB_LABELS = {"edit": "修改", "issue": "签发", "void": "作废", "print": "打印", "follow_up": "登记复查"}
 
 
 # ------------------------------------------------------------------------------------------
@@ -60,27 +73,72 @@ def can_compose(user, record):
     return user.id in inspector_user_ids(record) or user.has_role(Role.REVIEWER, Role.ADMIN)
 
 
+def _composer_refusal(user, opinion):
+    return None if can_compose(user, opinion.record) else "只有参与检查的监督员或本辖区审核人、管理员可以处理该意见书。"
+
+
+def _reader_refusal(user, opinion):
+    # user None: the `opinion pdf` command, run by the server's operator
+    return None if user is None or _in_area(user, opinion) else "该意见书不在您的辖区内。"
+
+
+def _follow_up_refusal(user, opinion):
+    if _in_area(user, opinion) and user.has_role(Role.INSPECTOR, Role.REVIEWER, Role.ADMIN):
+        return None
+    return "只有本辖区的执法人员可以登记复查。"
+
+
+def _state_message(opinion, verb, current):
+    if verb in ("edit", "issue"):
+        return LOCKED_MESSAGE
+    if verb == "print":
+        return "草稿未签发，不能打印正式文书；请先签发。"
+    if verb == "follow_up":
+        return "只有已签发且未作废的意见书可以登记复查。"
+    return f"该意见书当前为“{current.label}”，不能{VERB_LABELS[verb]}。"
+
+
+MACHINE = machine.Machine(
+    Opinion, S, TRANSITIONS, VERB_LABELS, noun="意见书", entity="opinion", action="opinion", error=DocumentError,
+    actors={"edit": _composer_refusal, "issue": _composer_refusal, "void": _composer_refusal,
+            "print": _reader_refusal, "follow_up": _follow_up_refusal},
+    context=lambda op: {"record": op.record_id, "institution": op.institution_id}, state_message=_state_message)
+
+
+def allowed(user, opinion, verb):
+    return MACHINE.allowed(user, opinion, verb)
+
+
 def can_edit(user, opinion):
-    return opinion.status == OpinionStatus.DRAFT and can_compose(user, opinion.record)
+    return allowed(user, opinion, "edit")
+
+
+def can_issue(user, opinion):
+    return allowed(user, opinion, "issue")
 
 
 def can_void(user, opinion):
-    return opinion.status == OpinionStatus.ISSUED and can_compose(user, opinion.record)
+    return allowed(user, opinion, "void")
 
 
 def can_print(user, opinion):
-    return opinion.status != OpinionStatus.DRAFT and _in_area(user, opinion)
+    return allowed(user, opinion, "print")
 
 
 def can_follow_up(user, opinion):
-    return (opinion.status == OpinionStatus.ISSUED and _in_area(user, opinion)
-            and user.has_role(Role.INSPECTOR, Role.REVIEWER, Role.ADMIN))
+    return allowed(user, opinion, "follow_up")
 
 
 def ensure_draft(opinion):
     """Every write path to a document's content calls this: an issued one is refused (409)."""
-    if opinion.status != OpinionStatus.DRAFT:
-        raise DocumentError(LOCKED_MESSAGE, 409)
+    refusal = MACHINE.state_refusal(opinion, "edit")
+    if refusal:
+        raise DocumentError(refusal, 409)
+
+
+def is_overdue(opinion, today, followups):
+    """In force, past its deadline and no 复查 yet (the same rule as overdue() below)."""
+    return opinion.in_force and opinion.deadline < today and not followups
 
 
 # ------------------------------------------------------------------------------------------
@@ -223,7 +281,7 @@ def create_draft(user, record, values, replaces=None, today=None):
     clean, errors = validate(values, today)
     if errors:
         raise DocumentError(next(iter(errors.values())), 422, next(iter(errors)), errors)
-    with db.atomic():
+    with transaction():
         op = Opinion.create(record=record, institution=record.institution_id, area=record.area_id, unit=user.unit_id,
                             created_by=user, replaces=replaces, **clean)
         trail.record(user, "opinion.draft", "opinion", op.id, after={"record": record.id, "subject": op.subject})
@@ -231,22 +289,16 @@ def create_draft(user, record, values, replaces=None, today=None):
 
 
 def update_draft(user, opinion, values, expected_version=None):
-    ensure_draft(opinion)
+    MACHINE.check(user, opinion, "edit")  # who (403), then 草稿 only (409), before the fields (400)
     clean, errors = validate(values)
     if errors:
         raise DocumentError(next(iter(errors.values())), 422, next(iter(errors)), errors)
     clean["body"] = _retarget_deadline(clean["body"], opinion.deadline, clean["deadline"])
     version = opinion.version if expected_version is None else expected_version
-    with db.atomic():
-        n = (Opinion.update(**clean, updated_at=datetime.datetime.now(), version=Opinion.version + 1)
-             .where((Opinion.id == opinion.id) & (Opinion.status == OpinionStatus.DRAFT) & (Opinion.version == version))
-             .execute())
-        if n != 1:
-            current = Opinion.get_by_id(opinion.id)
-            ensure_draft(current)
-            raise DocumentError("该草稿已被他人修改，请刷新后再编辑。", 409)
-        trail.record(user, "opinion.edit", "opinion", opinion.id, after={"deadline": clean["deadline"]})
-    return Opinion.get_by_id(opinion.id)
+    changes = {getattr(Opinion, k): v for k, v in clean.items()}
+    changes.update({Opinion.updated_at: datetime.datetime.now(), Opinion.version: Opinion.version + 1})
+    return MACHINE.apply(user, opinion, "edit", changes, where=(Opinion.version == version),
+                         after={"deadline": clean["deadline"]}, conflict="该草稿已被他人修改，请刷新后再编辑。")
 
 
 # ------------------------------------------------------------------------------------------
@@ -275,7 +327,7 @@ def record_inspectors(record):
 
 def issue(user, opinion, today=None):
     """签发: take the next number, freeze the content with its hash, in one transaction."""
-    ensure_draft(opinion)
+    MACHINE.check(user, opinion, "issue")
     _, errors = validate({"subject": opinion.subject, "body": opinion.body, "deadline": opinion.deadline,
                           "legal_rep": opinion.legal_rep, "address": opinion.address, "phone": opinion.phone}, today)
     if errors:
@@ -285,8 +337,12 @@ def issue(user, opinion, today=None):
     today = today or now.date()
     unit = opinion.unit
     record = opinion.record
-    with db.atomic():
-        seq, pattern = numbering.take_number(unit, today.year)  # first statement: takes the write lock
+    frozen = {}
+
+    def changes():
+        # inside the transaction, which holds the write lock: the number is taken and used, or
+        # (on any refusal) rolled back and given back
+        seq, pattern = numbering.take_number(unit, today.year)
         number = numbering.format_number(pattern, unit.short_name, unit.name, today.year, seq)
         content = {
             "kind": "卫生监督意见书", "number": number, "unit": unit.name,
@@ -297,52 +353,48 @@ def issue(user, opinion, today=None):
         }
         text = canonical(content)
         sha = digest(text)
-        n = (Opinion.update(status=OpinionStatus.ISSUED, year=today.year, seq=seq, number=number, issued_by=user.id,
-                            issued_at=now, content=text, sha256=sha, code=code_of(sha), version=Opinion.version + 1,
-                            updated_at=now)
-             .where((Opinion.id == opinion.id) & (Opinion.status == OpinionStatus.DRAFT)).execute())
-        if n != 1:
-            raise DocumentError("该意见书已被他人签发，请刷新页面。", 409)  # rollback gives the number back
-        trail.record(user, "opinion.issue", "opinion", opinion.id, before={"status": "草稿"},
-                     after={"status": "已签发", "number": number, "sha256": sha})
-    return Opinion.get_by_id(opinion.id)
+        frozen.update(number=number, sha256=sha)
+        return {Opinion.year: today.year, Opinion.seq: seq, Opinion.number: number, Opinion.issued_by: user.id,
+                Opinion.issued_at: now, Opinion.content: text, Opinion.sha256: sha, Opinion.code: code_of(sha),
+                Opinion.version: Opinion.version + 1, Opinion.updated_at: now}
+
+    return MACHINE.apply(user, opinion, "issue", changes, after=lambda: dict(frozen))
 
 
 def void(user, opinion, reason, redo=False):
     """作废: the number stays taken and is printed as void; with redo a new draft copies the text."""
+    MACHINE.check(user, opinion, "void")
     reason = (reason or "").strip()
     if not reason:
         raise DocumentError("作废时必须填写原因。", 422, "reason")
-    if opinion.status != OpinionStatus.ISSUED:
-        raise DocumentError(f"该意见书当前为“{opinion.state.label}”，不能作废。", 409)
     now = datetime.datetime.now()
-    new = None
-    with db.atomic():
-        n = (Opinion.update(status=OpinionStatus.VOIDED, voided_by=user.id, voided_at=now, void_reason=reason[:1000])
-             .where((Opinion.id == opinion.id) & (Opinion.status == OpinionStatus.ISSUED)).execute())
-        if n != 1:
-            raise DocumentError("该意见书状态已被他人更改，请刷新页面。", 409)
-        trail.record(user, "opinion.void", "opinion", opinion.id, before={"status": "已签发", "number": opinion.number},
-                     after={"status": "已作废", "reason": reason})
-        if redo:
-            c = json.loads(opinion.content)
-            new = Opinion.create(record=opinion.record_id, institution=opinion.institution_id, area=opinion.area_id,
-                                 unit=opinion.unit_id, created_by=user, replaces=opinion.id,
-                                 subject=c["subject"], legal_rep=c["legal_rep"], address=c["address"], phone=c["phone"],
-                                 body=c["body"], deadline=max(datetime.date.fromisoformat(c["deadline"]), now.date()))
-            trail.record(user, "opinion.draft", "opinion", new.id, after={"replaces": opinion.number})
-    return Opinion.get_by_id(opinion.id), new
+
+    def successor(voided):
+        if not redo:
+            return None
+        c = json.loads(voided.content)
+        new = Opinion.create(record=voided.record_id, institution=voided.institution_id, area=voided.area_id,
+                             unit=voided.unit_id, created_by=user, replaces=voided.id,
+                             subject=c["subject"], legal_rep=c["legal_rep"], address=c["address"], phone=c["phone"],
+                             body=c["body"], deadline=max(datetime.date.fromisoformat(c["deadline"]), now.date()))
+        trail.record(user, "opinion.draft", "opinion", new.id, after={"replaces": voided.number})
+        return new
+
+    return MACHINE.apply(user, opinion, "void",
+                         {Opinion.voided_by: user.id, Opinion.voided_at: now, Opinion.void_reason: reason[:1000]},
+                         before={"number": opinion.number}, after={"reason": reason}, then=successor)
 
 
 def record_print(user, opinion):
     """Count one print; the first is the original, every later one a 补打 with its number."""
-    if opinion.status == OpinionStatus.DRAFT:
-        raise DocumentError("草稿未签发，不能打印正式文书；请先签发。", 409)
-    with db.atomic():
-        Opinion.update(print_count=Opinion.print_count + 1).where(Opinion.id == opinion.id).execute()
-        count = Opinion.select(Opinion.print_count).where(Opinion.id == opinion.id).scalar()
-        trail.record(user, "opinion.print" if count == 1 else "opinion.reprint", "opinion", opinion.id,
-                     after={"number": opinion.number, "print_count": count})
+    def audit(printed):
+        count = printed.print_count
+        trail.record(user, "opinion.print" if count == 1 else "opinion.reprint", "opinion", printed.id,
+                     after={"number": printed.number, "print_count": count})
+        return count
+
+    _, count = MACHINE.apply(user, opinion, "print", {Opinion.print_count: Opinion.print_count + 1},
+                             audit=False, then=audit)
     return count
 
 
@@ -364,8 +416,7 @@ def verify(code):
 
 def add_follow_up(user, opinion, values, evidence=None):
     """Record a 复查; values: result, date, inspector1, inspector2, note. evidence: an uploads.Upload or None."""
-    if opinion.status != OpinionStatus.ISSUED:
-        raise DocumentError("只有已签发且未作废的意见书可以登记复查。", 409)
+    MACHINE.check(user, opinion, "follow_up")
     errors = {}
     result = values.get("result") or ""
     if result not in FollowUpResult.LABELS:
@@ -403,11 +454,13 @@ def add_follow_up(user, opinion, values, evidence=None):
     if evidence is not None and evidence.data:
         sha = uploads.store(evidence.data)
         ev = {"evidence_sha256": sha, "evidence_name": uploads.clean_name(evidence.name), "evidence_mime": evidence.mime}
-    with db.atomic():
-        fu = FollowUp.create(opinion=opinion, result=result, date=date, inspector1=ids[0], inspector2=ids[1],
-                             note=note, created_by=user, **ev)
-        trail.record(user, "opinion.follow_up", "opinion", opinion.id,
-                     after={"result": FollowUpResult.LABELS[result], "date": date, "note": note})
+    def create(op):
+        return FollowUp.create(opinion=op, result=result, date=date, inspector1=ids[0], inspector2=ids[1],
+                               note=note, created_by=user, **ev)
+
+    # the compare-and-set on 已签发 makes a 复查 and a concurrent 作废 exclude each other
+    _, fu = MACHINE.apply(user, opinion, "follow_up", audit=True, then=create,
+                          after={"result": FollowUpResult.LABELS[result], "date": date, "note": note})
     return fu
 
 

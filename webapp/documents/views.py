@@ -75,7 +75,7 @@ def index():
         rows = list(q.where(Opinion.status == status).limit(500))
     latest = services.latest_follow_ups(rows or []).get
     return htmx.render("documents/index.html", "documents/_list.html", tab=tab, tabs=TABS, rows=rows, records=records,
-                       today=datetime.date.today(), latest=lambda o: latest(o.id))
+                       today=datetime.date.today(), latest=lambda o: latest(o.id), s=services)
 
 
 @bp.route("/overdue")
@@ -84,7 +84,7 @@ def overdue():
     """逾期未复查: issued 意见书 past their deadline with no 复查 recorded."""
     rows = list(services.overdue(_opinions()))
     return htmx.render("documents/index.html", "documents/_list.html", tab="overdue", tabs=TABS, rows=rows, records=None,
-                       today=datetime.date.today(), latest=lambda o: None)  # overdue means no 复查 yet
+                       today=datetime.date.today(), latest=lambda o: None, s=services)  # overdue means no 复查 yet
 
 
 def _compose_page(rec, values, errors, status=200):

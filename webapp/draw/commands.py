@@ -38,7 +38,7 @@ def run(plan_id, area_code, seed, username, witnesses, confirm):
             raise click.ClickException(str(e))
         rows = services.draw_rows(draw, plan)
         s = services.summary(draw, plan, rows)
-    click.echo(f"抽取编号 {draw.id}：{plan.title} · {area.name} · 随机种子 {draw.seed}{' · 已确认' if draw.confirmed else ' · 未确认'}")
+    click.echo(f"抽取编号 {draw.id}：{plan.title} · {area.name} · 随机种子 {draw.seed} · {draw.state.label}")
     for c in s["counts"]:
         click.echo(f"  {c['tier']} · {c['category']}：{c['count']} 家")
     click.echo(f"  共 {s['total']} 项任务（回头看 {s['lookback']} 项）；名录库哈希 {draw.register_hash[:16]}… 结果哈希 {draw.result_hash[:16]}…")

@@ -6,12 +6,21 @@ from peewee import BigIntegerField, BooleanField, CharField, DateField, DateTime
 from ..db import BaseModel
 from ..org.models import Area, User
 from ..registers.models import Inspector, Institution
+from ..states import State
 
 
 class DrawSource:
     SYSTEM = "系统抽取"
     UPPER = "上级平台下发"
     ADHOC = "临时检查"
+
+
+class DrawStatus(State):
+    """A draw's state; its transitions are webapp/draw/services.py (MACHINE). A pending draw's
+    tasks exist for nobody but the admin who may confirm or discard it (Task.released)."""
+
+    PENDING = 0, "待确认"
+    CONFIRMED = 1, "已确认"
 
 
 class Draw(BaseModel):
@@ -28,12 +37,20 @@ class Draw(BaseModel):
     witnesses = CharField(max_length=255, default="")  # 监督见证人
     drawn_by = ForeignKeyField(User, backref="draws", on_delete="RESTRICT")
     drawn_at = DateTimeField(default=datetime.datetime.now)
-    confirmed = BooleanField(default=False)  # a confirmed draw never changes
+    status = IntegerField(default=DrawStatus.PENDING, index=True)  # a confirmed draw never changes
     confirmed_at = DateTimeField(null=True)
     note = TextField(default="")
     # The inputs the draw used (candidates, inspectors, 回避, last pairs), compressed: `draw
     # verify` re-runs the algorithm on them, so a later register change does not break the proof.
     snapshot = TextField(default="")
+
+    @property
+    def state(self):
+        return DrawStatus(self.status)
+
+    @property
+    def confirmed(self):
+        return self.status == DrawStatus.CONFIRMED
 
 
 class Task(BaseModel):
@@ -52,6 +69,17 @@ class Task(BaseModel):
 
     class Meta:
         indexes = ((("draw", "institution", "tier"), True),)
+
+    @classmethod
+    def released(cls):
+        """SQL condition: tasks that exist for inspectors — ad-hoc ones (no draw) and those of a
+        confirmed draw. A pending draw's tasks are neither listed nor startable."""
+        confirmed = Draw.select(Draw.id).where(Draw.status == int(DrawStatus.CONFIRMED))
+        return cls.draw.is_null(True) | cls.draw.in_(confirmed)
+
+    @property
+    def is_released(self):
+        return self.draw_id is None or self.draw.confirmed
 
 
 class TaskInspector(BaseModel):

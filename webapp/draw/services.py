@@ -21,20 +21,57 @@ from dataclasses import dataclass
 from flask import current_app
 from peewee import Case
 
+from .. import workflow as machine
 from ..audit import trail
-from ..db import db
+from ..db import db, transaction
 from ..errors import too_long
-from ..org.models import Area, Unit, User
+from ..org.models import Area, Role, Unit, User
 from ..registers.models import Inspector, Institution, InstitutionKind, Recusal
-from .models import Draw, DrawSource, InspectorSwap, Task, TaskInspector
+from .models import Draw, DrawSource, DrawStatus, InspectorSwap, Task, TaskInspector
 
 LOOKBACK_TIER = "lookback"  # Task.tier of a unit added only by 回头看 (not drawn in any tier)
 LOOKBACK_TIER_NAME = "回头看"
 ACTIVE = "在业"
 
 
-class DrawError(Exception):
-    """A draw that cannot be made as asked; the message is Chinese and shown to the user."""
+class DrawError(machine.Refused):
+    """A draw that cannot be made or changed as asked; the message is Chinese and shown to the user."""
+
+
+# (verb, from state) -> to state. "discard" removes the pending draw and its tasks (None: no row
+# is left; the audit entries of its run and discard stay); "swap" keeps the state and is listed
+# so the table says a swap needs a confirmed draw.
+TRANSITIONS = {
+    ("confirm", DrawStatus.PENDING): DrawStatus.CONFIRMED,
+    ("discard", DrawStatus.PENDING): None,
+    ("swap", DrawStatus.CONFIRMED): DrawStatus.CONFIRMED,
+}
+VERB_LABELS = {"confirm": "确认", "discard": "作废", "swap": "调换执法人员"}
+
+
+def _admin_refusal(user, draw):
+    if not user.has_role(Role.ADMIN):
+        return "只有管理员可以确认、作废抽取或调换执法人员。"
+    if not draw.area.is_within(user.area):
+        return "该抽取不在您的辖区内。"
+    return None
+
+
+def _state_message(draw, verb, current):
+    if verb == "confirm":
+        return "该抽取已确认，不能再次确认"
+    if verb == "discard":
+        return "已确认的抽取结果不能更改或删除"
+    return "抽取尚未确认：未确认的结果可整体作废后重新抽取，不逐人调换"
+
+
+MACHINE = machine.Machine(Draw, DrawStatus, TRANSITIONS, VERB_LABELS, noun="抽取", entity="draw", action="draw",
+                          error=DrawError, actors={v: _admin_refusal for v in VERB_LABELS}, state_message=_state_message)
+
+
+def allowed(user, draw, verb):
+    """Whether user may confirm / discard / swap on this draw now (the detail page asks this)."""
+    return MACHINE.allowed(user, draw, verb)
 
 
 @dataclass(frozen=True)
@@ -113,7 +150,7 @@ def _last_pairs(area, before=None):
     pairs = {}
     # earlier confirmed draws first, visits after: a real visit overrides a drawn team
     rows = (TaskInspector.select(Task.institution, Task.id, TaskInspector.inspector).join(Task).join(Draw)
-            .where(Draw.confirmed == True, Task.area.in_(area.subtree_ids()),  # noqa: E712
+            .where(Draw.status == int(DrawStatus.CONFIRMED), Task.area.in_(area.subtree_ids()),
                    Draw.id < (before or 2**62))
             .order_by(Task.id).tuples())
     for source in (rows, (VisitInspector.select(Visit.institution, Visit.id, VisitInspector.inspector).join(Visit)
@@ -305,7 +342,7 @@ def run_draw(plan, area, actor, seed=None, witnesses="", note=""):
     if not inputs["candidates"]:
         raise DrawError(f"{area.name}的名录库中没有属于该计划单位类别的在业单位")
     drawn = compute(plan, inputs, seed)
-    with db.atomic():
+    with transaction():
         remember_version(plan)
         draw = Draw.create(plan_id=plan.id, plan_version=plan.version, area=area, source=DrawSource.SYSTEM, seed=seed,
                            register_hash=inputs_hash(inputs), result_hash=result_hash(drawn), witnesses=witnesses.strip()[:255],
@@ -344,29 +381,25 @@ def _write_tasks(draw, plan, drawn):
 
 
 def confirm(draw, actor):
-    if draw.confirmed:
-        raise DrawError("该抽取已确认，不能再次确认")
-    with db.atomic():
-        n = Draw.update(confirmed=True, confirmed_at=datetime.datetime.now()).where((Draw.id == draw.id) & (Draw.confirmed == False)).execute()  # noqa: E712
-        if n != 1:
-            raise DrawError("该抽取已确认，不能再次确认")
-        trail.record(actor, "draw.confirm", "draw", draw.id, after={"result_hash": draw.result_hash})
-    return Draw.get_by_id(draw.id)
+    """确认: from now on the draw never changes and its tasks reach the inspectors."""
+    return MACHINE.apply(actor, draw, "confirm", {Draw.confirmed_at: datetime.datetime.now()},
+                         after={"result_hash": draw.result_hash})
 
 
 def discard(draw, actor):
     """Throw away an unconfirmed draw (the audit entry of its run stays)."""
     from peewee import IntegrityError
 
-    if draw.confirmed:
-        raise DrawError("已确认的抽取结果不能更改或删除")
+    MACHINE.check(actor, draw, "discard")
     try:
-        with db.atomic():
-            tasks = Task.select(Task.id).where(Task.draw == draw)
+        with transaction():
+            row = MACHINE.lock(draw, "discard")  # not confirmed meanwhile
+            tasks = Task.select(Task.id).where(Task.draw == row)
             TaskInspector.delete().where(TaskInspector.task.in_(tasks)).execute()
-            Task.delete().where(Task.draw == draw).execute()
-            trail.record(actor, "draw.discard", "draw", draw.id, before={"seed": draw.seed, "result_hash": draw.result_hash})
-            draw.delete_instance()
+            Task.delete().where(Task.draw == row).execute()
+            trail.record(actor, "draw.discard", "draw", row.id, before={"status": row.state.label, "seed": row.seed,
+                                                                         "result_hash": row.result_hash})
+            row.delete_instance()
     except IntegrityError:
         raise DrawError("该抽取的任务已有检查记录，不能删除")
 
@@ -398,8 +431,9 @@ def swap(task, old_id, new_id, reason, actor):
     reason = (reason or "").strip()
     row = TaskInspector.get_or_none((TaskInspector.task == task) & (TaskInspector.inspector == old_id))
     allowed = {i.id for i in swap_candidates(task)}
-    if not draw.confirmed:
-        errors["old"] = "抽取尚未确认：未确认的结果可整体作废后重新抽取，不逐人调换"
+    refusal = MACHINE.state_refusal(draw, "swap") or MACHINE.actor_refusal(actor, draw, "swap")
+    if refusal:
+        errors["old"] = refusal
     elif row is None:
         errors["old"] = "请选择要调换的执法人员"
     if not str(new_id or "").isdigit() or int(new_id) not in allowed:
@@ -412,11 +446,13 @@ def swap(task, old_id, new_id, reason, actor):
         errors["reason"] = f"调换次数已达上限（抽取人员的 {int(float(current_app.config.get('DRAW_SWAP_CAP', 0.15)) * 100)}%，本次抽取最多 {swap_cap(draw)} 次）"
     if errors:
         return errors
-    with db.atomic():
+    def write(_):
         TaskInspector.update(inspector=int(new_id)).where(TaskInspector.id == row.id).execute()
         InspectorSwap.create(task=task, old_inspector=old_id, new_inspector=int(new_id), reason=reason, swapped_by=actor)
         trail.record(actor, "draw.swap", "task", task.id, before={"inspector": int(old_id)},
                      after={"inspector": int(new_id), "reason": reason, "draw": draw.id})
+
+    MACHINE.apply(actor, draw, "swap", audit=False, then=write)  # its own entry, on the task
     return {}
 
 
@@ -536,7 +572,7 @@ def record_context(draw, plan):
         "plan_title": plan.title if plan else draw.plan_id, "plan_id": draw.plan_id, "plan_version": draw.plan_version,
         "area": draw.area.name, "drawn_at": draw.drawn_at.strftime("%Y-%m-%d %H:%M"), "seed": draw.seed,
         "register_hash": draw.register_hash, "result_hash": draw.result_hash,
-        "drawn_by": draw.drawn_by.name, "witnesses": draw.witnesses, "confirmed": draw.confirmed,
+        "drawn_by": draw.drawn_by.name, "witnesses": draw.witnesses, "state": draw.state.label,
         "confirmed_at": draw.confirmed_at.strftime("%Y-%m-%d %H:%M") if draw.confirmed_at else "",
         "summary": summary(draw, plan, rows),
         "rows": [dict(r, inspectors="、".join(n for n, _ in r["inspectors"])) for r in rows],

@@ -4,7 +4,6 @@ The visit is kept apart from the record so that one visit can later hold the rec
 plan that drew the unit ("一次进入全部覆盖") without changing what a record means.
 """
 import datetime
-import enum
 
 from peewee import BigIntegerField, BooleanField, CharField, DateField, DateTimeField, ForeignKeyField, IntegerField, TextField
 
@@ -12,6 +11,7 @@ from ..db import BaseModel
 from ..draw.models import Task
 from ..org.models import Area, User
 from ..registers.models import Inspector, Institution
+from ..states import State
 
 
 class Visit(BaseModel):
@@ -34,15 +34,13 @@ class VisitInspector(BaseModel):
         indexes = ((("visit", "inspector"), True),)
 
 
-class Status(enum.IntEnum):
-    DRAFT = 0
-    SUBMITTED = 1
-    RETURNED = 2
-    APPROVED = 3
+class Status(State):
+    """A record's state; its transitions are webapp/review/workflow.py."""
 
-    @property
-    def label(self):
-        return {0: "草稿", 1: "已提交", 2: "已退回", 3: "已通过"}[self.value]
+    DRAFT = 0, "草稿"
+    SUBMITTED = 1, "已提交"
+    RETURNED = 2, "已退回"
+    APPROVED = 3, "已通过"
 
 
 class Record(BaseModel):

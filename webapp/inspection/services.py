@@ -74,8 +74,9 @@ def tasks_for(user):
     assigned = TaskInspector.select(TaskInspector.task).join(Inspector).where(Inspector.user == user.id)
     on_visit = (Record.select(Record.task).join(Visit).join(VisitInspector).join(Inspector)
                 .where((Inspector.user == user.id) & Record.task.is_null(False)))
+    # a pending draw's tasks are not there yet for inspectors (Task.released)
     query = (Task.select(Task, Institution).join(Institution)
-             .where(Task.id.in_(assigned) | Task.id.in_(on_visit)))
+             .where((Task.id.in_(assigned) | Task.id.in_(on_visit)) & Task.released()))
     tasks = list(visible(query, Task.area, user))
     records = {r.task_id: r for r in Record.select().where(Record.task.in_([t.id for t in tasks]))} if tasks else {}
     far = datetime.date.max
@@ -141,6 +142,8 @@ def inspector_choices(user, task):
 def start_record(user, task, form):
     """Record the visit (date, place, ≥2 inspectors, the unit's representative) and open the
     checklist. Returns the record; a task already started returns its record unchanged."""
+    if not task.is_released:
+        raise workflow.TransitionError("该任务所属的抽取尚未确认，不能开始检查。", 409)
     existing = Record.get_or_none(Record.task == task.id)
     if existing is not None:
         return existing

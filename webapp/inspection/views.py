@@ -42,8 +42,10 @@ def _locked(e):
 
 
 def _task(task_id):
+    """The task if it exists for the user: in their area, and not of a draw still pending (its
+    tasks reach the inspectors once the draw is confirmed)."""
     task = Task.get_or_none(Task.id == task_id)
-    if task is None or not task.area.is_within(g.user.area):
+    if task is None or not task.area.is_within(g.user.area) or not task.is_released:
         abort(404)
     return task
 

@@ -27,6 +27,11 @@ class Institution(BaseModel):
     def service_keys(self):
         return sorted(s.service for s in self.service_rows)
 
+    @property
+    def closed(self):
+        """停业 (templates ask this instead of comparing the stored text)."""
+        return self.status == "停业"
+
     def __str__(self):
         return self.name
 

@@ -65,7 +65,10 @@ def institution(inst_id):
 
     inst = _institution(inst_id)
     records = list(Record.select(Record, Visit).join(Visit).where(Record.institution == inst).order_by(Visit.date.desc(), Record.id.desc()))
-    tasks = list(Task.select().where(Task.institution == inst).order_by(Task.id.desc()).limit(50))
+    tasks = Task.select().where(Task.institution == inst)
+    if not _is_admin():  # a pending draw's tasks exist for the admin who confirms it, not yet for others
+        tasks = tasks.where(Task.released())
+    tasks = list(tasks.order_by(Task.id.desc()).limit(50))
     return render_template("registers/institution.html", inst=inst, records=records, tasks=tasks,
                            kinds=services.kind_names(), services=services.service_names(), is_admin=_is_admin())
 

@@ -1,8 +1,10 @@
 """Demo step 'reports': approved records for every seed plan in the three districts, and one
 approved summary, so that every 汇总表 shows real figures right after `make run`.
 
-Records are written in bulk (one insert per table and plan) on top of the base demo's
-institutions and inspectors; each district's reviewer approves its district's records.
+Answers and handling are written in bulk (one insert per table and plan) on top of the base
+demo's institutions and inspectors; every record then moves through the review workflow as the
+app itself would (the inspector submits, the district's reviewer approves), so each approved
+record has its audit entries and no state is written directly.
 """
 import datetime
 
@@ -10,6 +12,7 @@ from ..inspection.models import Answer, Handling, Record, Status, Visit, VisitIn
 from ..org.models import Area, Level, Role, Unit, User, UserRole
 from ..plans.versions import remember_version
 from ..registers.models import Inspector, Institution, InstitutionKind
+from ..review import workflow as record_workflow
 from . import plans as plan_store
 from . import workflow
 
@@ -25,7 +28,7 @@ def make_records(plan, area, units, pairs, reviewer, rng, status=Status.APPROVED
     """
     remember_version(plan)  # the records below name this version
     now = datetime.datetime.now()
-    answers, handlings = [], []
+    answers, handlings, made_records = [], [], []
     made = 0
     for inst_id, kinds in units:
         category = plan.category_of(kinds)
@@ -40,10 +43,9 @@ def make_records(plan, area, units, pairs, reviewer, rng, status=Status.APPROVED
                                    fields=[VisitInspector.visit, VisitInspector.inspector, VisitInspector.position]).execute()
         at = datetime.datetime.combine(day, datetime.time(10))
         record = Record.create(visit=visit, plan_id=plan.id, plan_version=plan.version, institution=inst_id, area=area,
-                               category=category.key, status=int(status), created_by=author, created_at=at, updated_at=now,
-                               submitted_at=at if status != Status.DRAFT else None,
-                               reviewed_by=reviewer if status == Status.APPROVED else None,
-                               reviewed_at=now if status == Status.APPROVED else None)
+                               category=category.key, status=int(Status.DRAFT), created_by=author, created_at=at,
+                               updated_at=now)
+        made_records.append((record, author))
         made += 1
         failed = []
         for item in items:
@@ -73,7 +75,22 @@ def make_records(plan, area, units, pairs, reviewer, rng, status=Status.APPROVED
                                                        Answer.answered_by, Answer.answered_at]).execute()
     for i in range(0, len(handlings), 500):
         Handling.insert_many(handlings[i:i + 500]).execute()
+    for record, author in made_records:
+        move(record, User.get_by_id(author), reviewer, status)
     return made
+
+
+def move(record, author, reviewer, status):
+    """Bring a draft record to `status` through the review workflow (each step audited)."""
+    status = Status(status)
+    if status == Status.DRAFT:
+        return record
+    record = record_workflow.submit(author, record)
+    if status == Status.APPROVED:
+        record = record_workflow.approve(reviewer, record)
+    elif status == Status.RETURNED:
+        record = record_workflow.return_(reviewer, record, "请补充不合格情形的具体描述后重新提交。")
+    return record
 
 
 def _district_people(area):

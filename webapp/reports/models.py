@@ -3,24 +3,22 @@
 Later changes to records never alter a stored summary; regenerating makes a new `number`.
 """
 import datetime
-import enum
 
 from peewee import CharField, DateField, DateTimeField, ForeignKeyField, IntegerField, TextField
 
 from ..db import BaseModel
 from ..org.models import Area, User
+from ..states import State
 
 
-class SummaryStatus(enum.IntEnum):
-    SUBMITTED = 1   # 填表人 submitted: waits for the 审核人
-    REVIEWED = 2    # 审核人 approved: waits for the 单位负责人
-    APPROVED = 3    # 单位负责人 approved: final, printable with all names
-    RETURNED = 4    # sent back with a reason; the 填表人 regenerates
-    SUPERSEDED = 5  # a newer version was submitted before this one was approved
+class SummaryStatus(State):
+    """A 汇总表's state; its transitions are webapp/reports/workflow.py."""
 
-    @property
-    def label(self):
-        return {1: "待审核", 2: "待单位负责人审批", 3: "已批准", 4: "已退回", 5: "已被新版本取代"}[self.value]
+    SUBMITTED = 1, "待审核"             # 填表人 submitted: waits for the 审核人
+    REVIEWED = 2, "待单位负责人审批"    # 审核人 approved: waits for the 单位负责人
+    APPROVED = 3, "已批准"              # 单位负责人 approved: final, printable with all names
+    RETURNED = 4, "已退回"              # sent back with a reason; the 填表人 regenerates
+    SUPERSEDED = 5, "已被新版本取代"    # a newer version was submitted before this one was approved
 
 
 class SummaryReport(BaseModel):

@@ -8,9 +8,9 @@ and writes the audit entry in one transaction.
 import datetime
 import json
 
-from .. import phone as phone_rule
+from .. import phone as phone_rule, workflow as machine
 from ..audit import trail
-from ..db import db
+from ..db import transaction
 from ..errors import Invalid, too_long
 from ..org.models import Role, Unit
 from .figures import Period
@@ -18,22 +18,23 @@ from .models import SummaryReport, SummaryStatus
 from .tables import build_all, to_json
 
 S = SummaryStatus
-# (verb, from state) -> to state. Anything not listed is refused.
+# (verb, from state) -> to state. Anything not listed is refused (409).
 TRANSITIONS = {
     ("review", S.SUBMITTED): S.REVIEWED,
     ("approve", S.REVIEWED): S.APPROVED,
     ("return", S.SUBMITTED): S.RETURNED,
     ("return", S.REVIEWED): S.RETURNED,
+    # a newer version submitted for the same plan and area replaces an unfinished one
+    ("supersede", S.SUBMITTED): S.SUPERSEDED,
+    ("supersede", S.REVIEWED): S.SUPERSEDED,
 }
+VERB_LABELS = {"submit": "提交汇总表", "review": "审核通过", "approve": "批准", "return": "退回", "supersede": "以新版本取代"}
+VERBS = ("review", "approve", "return")
 RETURN_REASON_MAX = 200  # shown on the field by its counter (reports/_approval.html)
-VERB_LABELS = {"submit": "提交汇总表", "review": "审核通过", "approve": "批准", "return": "退回"}
 
 
-class SummaryError(Exception):
-    def __init__(self, message, code=409):
-        super().__init__(message)
-        self.message = message
-        self.code = code
+class SummaryError(machine.Refused):
+    """A refused 汇总表 step (message, code, field)."""
 
 
 def unit_name(area):
@@ -48,17 +49,44 @@ def can_prepare(user, area):
     return user.area.id == area.id and user.has_role(Role.INSPECTOR, Role.REVIEWER, Role.ADMIN)
 
 
+def _own_area(user, report):
+    return user.area.id == report.area_id
+
+
+def _review_refusal(user, report):
+    if not (_own_area(user, report) and user.has_role(Role.REVIEWER)):
+        return f"您无权对该汇总表执行“{VERB_LABELS['review']}”。"
+    if user.id == report.prepared_by_id:
+        return "不能审核自己填报的汇总表。"
+    return None
+
+
+def _approve_refusal(user, report):
+    if not (_own_area(user, report) and user.has_role(Role.HEAD)):
+        return f"只有本单位负责人可以{VERB_LABELS['approve']}汇总表。"
+    return None
+
+
+def _return_refusal(user, report):
+    """退回 belongs to whoever decides next: the 单位负责人 once reviewed, else the 审核人."""
+    if report.status == S.REVIEWED:
+        return _approve_refusal(user, report) and f"您无权对该汇总表执行“{VERB_LABELS['return']}”。"
+    return _review_refusal(user, report)
+
+
+def _supersede_refusal(user, report):
+    return None if can_prepare(user, report.area) else "只有本单位的填表人可以提交本辖区的汇总表。"
+
+
+MACHINE = machine.Machine(
+    SummaryReport, S, TRANSITIONS, VERB_LABELS, noun="汇总表", entity="summary_report", action="summary",
+    error=SummaryError, actors={"review": _review_refusal, "approve": _approve_refusal, "return": _return_refusal,
+                                "supersede": _supersede_refusal})
+
+
 def allowed(user, report, verb):
-    if (verb, S(report.status)) not in TRANSITIONS or user.area.id != report.area_id:
-        return False
-    if verb == "review":
-        return user.has_role(Role.REVIEWER) and user.id != report.prepared_by_id
-    if verb == "approve":
-        return user.has_role(Role.HEAD)
-    if verb == "return":
-        return user.has_role(Role.HEAD) if report.status == S.REVIEWED else (
-            user.has_role(Role.REVIEWER) and user.id != report.prepared_by_id)
-    return False
+    """Whether user may apply verb to report now (the approval fragment asks this for its buttons)."""
+    return MACHINE.allowed(user, report, verb)
 
 
 def submit(user, plan, area, period=Period(), phone=""):
@@ -69,14 +97,15 @@ def submit(user, plan, area, period=Period(), phone=""):
     if phone_rule.problem(phone):
         raise Invalid({"phone": phone_rule.problem(phone)})
     tables = build_all(plan, area, period)
-    with db.atomic():
+    with transaction():
         last = (SummaryReport.select().where((SummaryReport.plan_id == plan.id) & (SummaryReport.area == area))
                 .order_by(SummaryReport.number.desc()).first())
         number = (last.number if last else 0) + 1
-        # an unfinished older version is replaced; approved ones stay as history
-        SummaryReport.update(status=int(S.SUPERSEDED)).where(
-            (SummaryReport.plan_id == plan.id) & (SummaryReport.area == area)
-            & SummaryReport.status.in_([int(S.SUBMITTED), int(S.REVIEWED)])).execute()
+        # an unfinished older version is replaced (its own transition and audit entry); approved ones stay
+        for old in SummaryReport.select().where(
+                (SummaryReport.plan_id == plan.id) & (SummaryReport.area == area)
+                & SummaryReport.status.in_(MACHINE.states_allowing("supersede"))):
+            MACHINE.apply(user, old, "supersede", after={"by_number": number})
         report = SummaryReport.create(
             plan_id=plan.id, plan_version=plan.version, area=area, number=number,
             period_start=period.start, period_end=period.end, status=int(S.SUBMITTED),
@@ -88,30 +117,14 @@ def submit(user, plan, area, period=Period(), phone=""):
 
 
 def _apply(user, report, verb, reason=""):
-    current = S(report.status)
-    target = TRANSITIONS.get((verb, current))
-    if target is None:
-        raise SummaryError(f"汇总表当前状态为“{current.label}”，不能{VERB_LABELS[verb]}。")
-    if not allowed(user, report, verb):
-        if verb in ("review", "return") and user.id == report.prepared_by_id:
-            raise SummaryError("不能审核自己填报的汇总表。", 403)
-        raise SummaryError(f"您无权对该汇总表执行“{VERB_LABELS[verb]}”。", 403)
     now = datetime.datetime.now()
-    changes = {SummaryReport.status: int(target)}
     if verb == "review":
-        changes.update({SummaryReport.reviewed_by: user.id, SummaryReport.reviewed_at: now})
+        changes = {SummaryReport.reviewed_by: user.id, SummaryReport.reviewed_at: now}
     elif verb == "approve":
-        changes.update({SummaryReport.head_by: user.id, SummaryReport.head_at: now})
+        changes = {SummaryReport.head_by: user.id, SummaryReport.head_at: now}
     else:
-        changes.update({SummaryReport.returned_by: user.id, SummaryReport.return_reason: reason})
-    with db.atomic():
-        # compare-and-set: two people clicking at once cannot both move it
-        n = SummaryReport.update(changes).where((SummaryReport.id == report.id) & (SummaryReport.status == int(current))).execute()
-        if n != 1:
-            raise SummaryError("汇总表状态已被他人更改，请刷新后重试。")
-        trail.record(user, f"summary.{verb}", "summary_report", report.id, before={"status": current.label},
-                     after={"status": target.label, **({"reason": reason} if reason else {})})
-    return SummaryReport.get_by_id(report.id)
+        changes = {SummaryReport.returned_by: user.id, SummaryReport.return_reason: reason}
+    return MACHINE.apply(user, report, verb, changes, after={"reason": reason} if reason else None)
 
 
 def review(user, report):
@@ -123,11 +136,12 @@ def approve(user, report):
 
 
 def return_(user, report, reason):
+    MACHINE.check(user, report, "return")
     if not (reason or "").strip():
-        raise SummaryError("退回时必须填写退回原因。", 422)
+        raise SummaryError("退回时必须填写退回原因。", 422, "reason")
     problem = too_long("退回原因", reason.strip(), RETURN_REASON_MAX)
     if problem:
-        raise SummaryError(problem, 422)
+        raise SummaryError(problem, 422, "reason")
     return _apply(user, report, "return", reason.strip())
 
 

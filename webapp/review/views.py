@@ -24,7 +24,8 @@ def _record(record_id):
 
 def _decision_context(record, error=None, reason=""):
     return dict(record=record, error=error, reason=reason, reason_max=workflow.REASON_MAX, verbs={v: workflow.allowed(g.user, record, v) for v in workflow.VERBS},
-                self_inspected=g.user.id in workflow.inspector_user_ids(record), withdrawal=rq.last_withdrawal(record))
+                self_inspected=g.user.id in workflow.inspector_user_ids(record), withdrawal=rq.last_withdrawal(record),
+                awaiting=workflow.awaiting_review(record), approved=workflow.is_approved(record))
 
 
 def _page(record, status=200, **extra):
@@ -102,6 +103,17 @@ def history(record_id):
 @bp.app_template_filter("record_status")
 def _record_status(value):
     return Status(value).label
+
+
+# Templates ask the workflow about a record's state instead of comparing status numbers.
+@bp.app_template_global("record_editable")
+def _record_editable(record):
+    return workflow.is_editable(record)
+
+
+@bp.app_template_global("record_locked")
+def _record_locked(record):
+    return not workflow.is_editable(record)
 
 
 # The review's own write endpoints, in the shape of inspection.views.WRITE_ENDPOINTS: how to

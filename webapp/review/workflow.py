@@ -1,7 +1,9 @@
 """Record states and their transitions: one table, one function per verb.
 
-"审核通过即完成任务": a record counts only once a 审核人 approves it. Each verb checks the actor
-and the transition, changes the state and writes the audit entry in one transaction.
+"审核通过即完成任务": a record counts only once a 审核人 approves it. The table and the actor rules
+are data run by the shared mechanism (webapp/workflow.py, MACHINE below): each verb checks the
+actor and the transition, compare-and-sets the state and writes the audit entry in one transaction.
+Writes to a record's content call check_editable(record), which raises Locked (409).
 
 Order of the checks (the tests in tests/test_review_workflow.py pin it): first who may use the
 verb at all on this record (403), then whether the record's state allows it (409). A reviewer
@@ -9,10 +11,7 @@ who inspected the record gets a 403 that says so.
 """
 import datetime
 
-from flask import abort
-
-from ..audit import trail
-from ..db import transaction
+from .. import workflow as machine
 from ..inspection.models import Answer, Record, Result, Status, VisitInspector
 from ..org.models import Role
 from ..registers.models import Inspector
@@ -45,14 +44,12 @@ LOCK_MESSAGES = {
 }
 
 
-class TransitionError(Exception):
-    """A refused transition: `message` is Chinese and meant for the user; `code` the HTTP status."""
+class TransitionError(machine.Refused):
+    """A refused record transition: `message` is Chinese and meant for the user; `code` the HTTP status."""
 
-    def __init__(self, message, code=409, field=None):
-        super().__init__(message)
-        self.message = message
-        self.code = code
-        self.field = field
+
+class Locked(TransitionError):
+    """A write to a record that is submitted or approved (409, with LOCK_MESSAGES' text)."""
 
 
 def inspector_user_ids(record):
@@ -72,10 +69,25 @@ def is_editable(record):
     return Status(record.status) in EDITABLE
 
 
-def ensure_editable(record):
-    """Every write path calls this: a locked record is refused on the server with 409."""
+def check_editable(record):
+    """Every write path to a record's answers, evidence and handling calls this (inside its
+    transaction, on the row it locked): a submitted or approved record raises Locked (409)."""
     if not is_editable(record):
-        abort(409, LOCK_MESSAGES[Status(record.status)])
+        raise Locked(LOCK_MESSAGES[Status(record.status)], 409)
+
+
+# The older name: it raises Locked now (the app answers it with 409 and the message, as before).
+ensure_editable = check_editable
+
+
+def awaiting_review(record):
+    """已提交: waiting in the reviewers' queue (the state 审核通过 and 退回 start from)."""
+    return MACHINE.state_refusal(record, "approve") is None
+
+
+def is_approved(record):
+    """审核通过: locked; only 撤回审核 leads out of it."""
+    return Status(record.status) == Status.APPROVED
 
 
 def can_edit(user, record):
@@ -93,24 +105,55 @@ def can_review(user, record):
             and user.id not in inspector_user_ids(record))
 
 
+def _inspector_refusal(user, record):
+    if user.id in inspector_user_ids(record) and record.area.is_within(user.area):
+        return None
+    return f"只有参与检查的监督员才能{VERB_LABELS['submit']}。"
+
+
+def _reviewer_rule(verb):
+    def refusal(user, record):
+        if not user.has_role(Role.REVIEWER):
+            return f"只有审核人（科室负责人）才能{VERB_LABELS[verb]}。"
+        if not record.area.is_within(user.area):
+            return "该记录不在您的辖区内，不能审核。"
+        if user.id in inspector_user_ids(record):
+            return "不能审核自己参与检查的记录。"
+        return None
+
+    return refusal
+
+
+MACHINE = machine.Machine(
+    Record, Status, TRANSITIONS, VERB_LABELS, noun="记录", entity="record", action="record", error=TransitionError,
+    actors={"submit": _inspector_refusal, **{v: _reviewer_rule(v) for v in REVIEW_VERBS}},
+    context=lambda r: {"record": r.id, "institution": r.institution_id})
+
+
 def _actor_refusal(user, record, verb):
     """Why user may not use verb on this record whatever its state, or None."""
-    if verb == "submit":
-        if user.id in inspector_user_ids(record) and record.area.is_within(user.area):
-            return None
-        return f"只有参与检查的监督员才能{VERB_LABELS[verb]}。"
-    if not user.has_role(Role.REVIEWER):
-        return f"只有审核人（科室负责人）才能{VERB_LABELS[verb]}。"
-    if not record.area.is_within(user.area):
-        return "该记录不在您的辖区内，不能审核。"
-    if user.id in inspector_user_ids(record):
-        return "不能审核自己参与检查的记录。"
-    return None
+    return MACHINE.actor_refusal(user, record, verb)
 
 
 def allowed(user, record, verb):
     """Whether user may apply verb to record now (templates ask this to show buttons)."""
-    return (verb, Status(record.status)) in TRANSITIONS and _actor_refusal(user, record, verb) is None
+    return MACHINE.allowed(user, record, verb)
+
+
+def can_submit(user, record):
+    return allowed(user, record, "submit")
+
+
+def can_approve(user, record):
+    return allowed(user, record, "approve")
+
+
+def can_return(user, record):
+    return allowed(user, record, "return")
+
+
+def can_withdraw(user, record):
+    return allowed(user, record, "withdraw")
 
 
 def failure_count(record):
@@ -123,19 +166,13 @@ def is_clean(record):
 
 
 def _apply(user, record, verb, reason="", check=None):
-    refusal = _actor_refusal(user, record, verb)
-    if refusal:
-        raise TransitionError(refusal, 403)
-    current = Status(record.status)
-    target = TRANSITIONS.get((verb, current))
-    if target is None:
-        raise TransitionError(f"记录当前状态为“{current.label}”，不能{VERB_LABELS[verb]}。")
+    MACHINE.check(user, record, verb)  # who (403), then state (409), before the reason (400)
     if verb in NEEDS_REASON:
         reason = _reason(reason, verb)
     if check is not None:
         check(record)
     now = datetime.datetime.now()
-    changes = {Record.status: int(target), Record.version: Record.version + 1, Record.updated_at: now}
+    changes = {Record.version: Record.version + 1, Record.updated_at: now}
     if verb == "submit":
         changes[Record.submitted_at] = now
     if verb in REVIEW_VERBS:
@@ -145,17 +182,8 @@ def _apply(user, record, verb, reason="", check=None):
         changes[Record.return_reason] = reason  # shown to the inspectors until the record is approved
     if verb == "approve":
         changes[Record.return_reason] = ""
-    with transaction():
-        # Compare-and-set on the state: two reviewers clicking at once cannot both succeed.
-        n = Record.update(changes).where((Record.id == record.id) & (Record.status == int(current))).execute()
-        if n != 1:
-            raise TransitionError("记录状态已被他人更改，请刷新后重试。")
-        after = {"status": target.label}
-        if reason:
-            after["reason"] = reason
-        trail.record(user, f"record.{verb}", "record", record.id, before={"status": current.label}, after=after,
-                     record=record.id, institution=record.institution_id)
-    return Record.get_by_id(record.id)
+    return MACHINE.apply(user, record, verb, changes, after={"reason": reason} if reason else None,
+                         conflict="记录状态已被他人更改，请刷新后重试。")
 
 
 def _reason(reason, verb):

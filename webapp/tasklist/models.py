@@ -2,16 +2,19 @@
 import datetime
 import json
 
-from peewee import CharField, DateTimeField, ForeignKeyField, TextField
+from peewee import CharField, DateTimeField, ForeignKeyField, IntegerField, TextField
 
 from ..db import BaseModel
 from ..draw.models import Draw
 from ..org.models import Area, User
+from ..states import State
 
 
-class BatchStatus:
-    PENDING = "待确认"
-    DONE = "已导入"
+class BatchStatus(State):
+    """An import's state; its transitions are webapp/tasklist/services.py (MACHINE)."""
+
+    PENDING = 0, "待确认"
+    DONE = 1, "已导入"
 
 
 class ImportBatch(BaseModel):
@@ -26,7 +29,7 @@ class ImportBatch(BaseModel):
     file_name = CharField(max_length=255)
     file_hash = CharField(max_length=64, index=True)  # sha256; the file is instance/uploads/<hash[:2]>/<hash>
     signature = CharField(max_length=64, default="")  # hash of the header row
-    status = CharField(max_length=8, default=BatchStatus.PENDING)
+    status = IntegerField(default=BatchStatus.PENDING)
     mapping = TextField(default="")  # JSON {field: header}; "" until mapped
     resolutions = TextField(default="{}")  # JSON {row number: {...}} chosen by the admin
     draw = ForeignKeyField(Draw, null=True, backref="imports", on_delete="SET NULL")
@@ -40,6 +43,10 @@ class ImportBatch(BaseModel):
     @property
     def resolution_dict(self):
         return json.loads(self.resolutions or "{}")
+
+    @property
+    def state(self):
+        return BatchStatus(self.status)
 
     @property
     def done(self):

@@ -8,12 +8,13 @@ import json
 
 
 from .. import uploads
+from .. import workflow as machine
 from ..audit import trail
 from ..errors import Invalid  # noqa: F401  (views catch services.Invalid)
 from ..db import transaction
 from ..draw import services as draw_services
 from ..draw.models import Draw, DrawSource, Task, TaskInspector
-from ..org.models import Area, Unit as OrgUnit
+from ..org.models import Area, Role, Unit as OrgUnit
 from ..plans.catalog import catalog
 from ..registers import creditcode
 from ..registers import services as registers
@@ -35,6 +36,51 @@ class AlreadyImported(Exception):
     def __init__(self, draw):
         super().__init__(already_message(draw))
         self.draw = draw
+
+
+# (verb, from state) -> to state. Mapping and resolving keep the import pending; "confirm" writes
+# the draw and its tasks; "discard" removes the pending import (None: no row is left).
+TRANSITIONS = {
+    ("map", BatchStatus.PENDING): BatchStatus.PENDING,
+    ("resolve", BatchStatus.PENDING): BatchStatus.PENDING,
+    ("confirm", BatchStatus.PENDING): BatchStatus.DONE,
+    ("discard", BatchStatus.PENDING): None,
+}
+VERB_LABELS = {"map": "修改列对应", "resolve": "处理清单行", "confirm": "导入", "discard": "放弃导入"}
+REFUSALS = {"map": "该清单已导入，不能再修改列对应", "resolve": "该清单已导入，不能再修改",
+            "confirm": "该清单正在或已经由他人导入，请刷新页面", "discard": "已导入的清单不能删除"}
+FIELD_OF = {"map": "mapping", "resolve": "row", "confirm": "confirm", "discard": "discard"}
+
+
+def _admin_refusal(user, batch):
+    if not (user.has_role(Role.ADMIN) and can_see_area(user, batch.area)):
+        return "只有本辖区的管理员可以导入任务清单。"
+    return None
+
+
+MACHINE = machine.Machine(ImportBatch, BatchStatus, TRANSITIONS, VERB_LABELS, noun="任务清单导入", entity="task_import",
+                          action="tasklist", actors={v: _admin_refusal for v in VERB_LABELS},
+                          state_message=lambda batch, verb, current: REFUSALS[verb])
+
+
+def allowed(user, batch, verb):
+    return MACHINE.allowed(user, batch, verb)
+
+
+def _refuse(user, batch, verb):
+    """The state rule as a mistake shown on the import page (Invalid, beside the step's field)."""
+    try:
+        MACHINE.check(user, batch, verb)
+    except machine.Refused as e:
+        raise Invalid({FIELD_OF[verb]: e.message}) from e
+
+
+def _apply(user, batch, verb, changes, then):
+    """A verb on the import: compare-and-set on 待确认 and the verb's writes in one transaction."""
+    try:
+        return MACHINE.apply(user, batch, verb, changes, audit=False, then=then)
+    except machine.Refused as e:
+        raise Invalid({FIELD_OF[verb]: e.message}) from e
 
 
 def already_message(draw):
@@ -201,19 +247,15 @@ def mapped_preview(batch, form, n=5):
 
 def save_mapping(batch, form, user):
     """Validate and store the mapping on the import and for the source; raise Invalid."""
-    if batch.done:
-        raise Invalid({"mapping": "该清单已导入，不能再修改列对应"})
+    _refuse(user, batch, "map")
     table = table_of(batch)
     mapping, errors = matching.check_mapping(form, table.headers, plan_of(batch))
     if errors:
         raise Invalid(errors)
     text = json.dumps(mapping, ensure_ascii=False, sort_keys=True)
-    with transaction():
-        before = batch.mapping_dict
-        # asked again inside the transaction: an import confirmed meanwhile keeps its mapping
-        if ImportBatch.update(mapping=text).where((ImportBatch.id == batch.id)
-                                                  & (ImportBatch.status == BatchStatus.PENDING)).execute() != 1:
-            raise Invalid({"mapping": "该清单已导入，不能再修改列对应"})
+    before = batch.mapping_dict
+
+    def remember(_):
         now = datetime.datetime.now()
         # one row per (source, header row) even when two admins save the first mapping at once
         (SourceMapping.insert(source=batch.source, signature=table.signature, mapping=text, updated_by=user, updated_at=now)
@@ -221,6 +263,8 @@ def save_mapping(batch, form, user):
                       update={SourceMapping.mapping: text, SourceMapping.updated_by: user.id, SourceMapping.updated_at: now})
          .execute())
         trail.record(user, "tasklist.mapping", "task_import", batch.id, before=before, after=mapping)
+
+    _apply(user, batch, "map", {ImportBatch.mapping: text}, remember)
     batch.mapping = text
     return mapping
 
@@ -273,8 +317,7 @@ def _row_of(batch, number):
 def resolve(batch, number, form, user):
     """Record the admin's decision for one row (link / create / skip / category / tier / deadline /
     inspectors / undo). Validated now and again on confirmation; raises Invalid."""
-    if batch.done:
-        raise Invalid({"row": "该清单已导入，不能再修改"})
+    _refuse(user, batch, "resolve")
     plan, reg, row = _row_of(batch, number)
     action = form.get("action", "")
     res = dict(batch.resolution_dict.get(str(number), {}))
@@ -345,9 +388,9 @@ def resolve(batch, number, form, user):
     else:
         resolutions.pop(str(number), None)
     text = json.dumps(resolutions, ensure_ascii=False, sort_keys=True)
-    with transaction():
-        ImportBatch.update(resolutions=text).where((ImportBatch.id == batch.id) & (ImportBatch.status == BatchStatus.PENDING)).execute()
-        trail.record(user, "tasklist.resolve", "task_import", batch.id, after={"row": number, "action": action, "resolution": res})
+    _apply(user, batch, "resolve", {ImportBatch.resolutions: text},
+           lambda _: trail.record(user, "tasklist.resolve", "task_import", batch.id,
+                                  after={"row": number, "action": action, "resolution": res}))
     batch.resolutions = text
 
 
@@ -364,61 +407,68 @@ def confirm(batch, user):
         raise AlreadyImported(batch.draw)
     if not batch.mapping:
         raise Invalid({"confirm": "请先完成列对应"})
-    with transaction():
-        if ImportBatch.update(status=BatchStatus.DONE).where((ImportBatch.id == batch.id) & (ImportBatch.status == BatchStatus.PENDING)).execute() != 1:
-            raise Invalid({"confirm": "该清单正在或已经由他人导入，请刷新页面"})
-        done = imported_draw(batch.file_hash, batch.plan_id, batch.area)
-        if done is not None:
-            raise AlreadyImported(done)
-        plan, table, reg, rows = analysis(batch)
-        blocked = [r for r in rows if not r.ok]
-        if blocked:
-            raise Invalid({"confirm": f"还有 {len(blocked)} 行未处理（第 {'、'.join(str(r.number) for r in blocked[:10])} 行"
-                                      f"{'等' if len(blocked) > 10 else ''}），处理完后才能导入；本次未写入任何数据"})
-        todo = [r for r in rows if not r.skipped]
-        if not todo:
-            raise Invalid({"confirm": "所有行都被排除了，没有可导入的任务"})
-        for r in todo:
-            if r.new_unit:
-                r.unit = _create_unit(r.new_unit, batch, user)
-        from ..plans.versions import remember_version
+    # 待确认 → 已导入 first (compare-and-set: a second click or a second admin finds it taken),
+    # then everything else in the same transaction: any refusal in _write undoes it all
+    _, draw = _apply(user, batch, "confirm", {}, lambda b: _write(b, user))
+    return draw
 
-        remember_version(plan)
-        inputs = draw_services.gather(plan, batch.area)
-        seed = draw_services.new_seed()
-        random_rows = [r for r in todo if r.random]
-        try:
-            # the system's own assignment (回避, load balance, not the last team): no second algorithm
-            teams = draw_services.assign_inspectors(
-                [(r.tier, r.category, r.unit.id, r.unit.area_id, False) for r in random_rows], inputs, seed)
-        except draw_services.DrawError as e:
-            raise Invalid({"confirm": f"系统随机分配执法人员失败：{e}；本次未写入任何数据"}) from e
-        assigned = {id(r): t.inspectors for r, t in zip(random_rows, teams)}
-        drawn = [draw_services.Drawn(r.tier, r.category, r.unit.id, r.unit.area_id, False,
-                                     assigned[id(r)] if r.random else tuple(p.id for p in r.inspectors)) for r in todo]
-        draw = Draw.create(plan_id=plan.id, plan_version=plan.version, area=batch.area, source=DrawSource.UPPER,
-                           seed=seed if random_rows else None, file_hash=batch.file_hash,
-                           result_hash=draw_services.result_hash(drawn), drawn_by=user, confirmed=True,
-                           confirmed_at=datetime.datetime.now(),
-                           note=f"导入自“{batch.source}”的清单《{batch.file_name}》：{len(todo)} 项任务，"
-                                f"其中 {len(random_rows)} 项由系统随机分配执法人员")
-        default_deadline = draw_services._deadline(plan)
-        for r, d in zip(todo, drawn):
-            task = Task.create(draw=draw, plan_id=plan.id, plan_version=plan.version, institution=r.unit.id,
-                               area=r.unit.area_id, category=r.category, tier=r.tier, lookback=False,
-                               deadline=r.deadline or default_deadline)
-            for pos, insp in enumerate(d.inspectors):
-                TaskInspector.create(task=task, inspector=insp, position=pos)
-            trail.record(user, "task.import", "task", task.id, institution=r.unit.id,
-                         after={"draw": draw.id, "row": r.number, "institution_id": r.unit.id, "tier": r.tier,
-                                "category": r.category, "inspectors": list(d.inspectors),
-                                "assigned": "系统随机分配" if r.random else "清单指定",
-                                "deadline": (r.deadline or default_deadline).isoformat() if (r.deadline or default_deadline) else ""})
-        ImportBatch.update(draw=draw).where(ImportBatch.id == batch.id).execute()
-        trail.record(user, "draw.import", "draw", draw.id, after={
-            "plan": plan.id, "version": plan.version, "area": batch.area.code, "source": batch.source,
-            "file": batch.file_name, "file_hash": batch.file_hash, "tasks": len(todo), "random": len(random_rows),
-            "seed": draw.seed, "skipped": [r.number for r in rows if r.skipped], "result_hash": draw.result_hash})
+
+def _write(batch, user):
+    """The draw (上级平台下发), its tasks and inspectors, and the units to create: inside confirm's
+    transaction."""
+    done = imported_draw(batch.file_hash, batch.plan_id, batch.area)
+    if done is not None:
+        raise AlreadyImported(done)
+    plan, table, reg, rows = analysis(batch)
+    blocked = [r for r in rows if not r.ok]
+    if blocked:
+        raise Invalid({"confirm": f"还有 {len(blocked)} 行未处理（第 {'、'.join(str(r.number) for r in blocked[:10])} 行"
+                                  f"{'等' if len(blocked) > 10 else ''}），处理完后才能导入；本次未写入任何数据"})
+    todo = [r for r in rows if not r.skipped]
+    if not todo:
+        raise Invalid({"confirm": "所有行都被排除了，没有可导入的任务"})
+    for r in todo:
+        if r.new_unit:
+            r.unit = _create_unit(r.new_unit, batch, user)
+    from ..plans.versions import remember_version
+
+    remember_version(plan)
+    inputs = draw_services.gather(plan, batch.area)
+    seed = draw_services.new_seed()
+    random_rows = [r for r in todo if r.random]
+    try:
+        # the system's own assignment (回避, load balance, not the last team): no second algorithm
+        teams = draw_services.assign_inspectors(
+            [(r.tier, r.category, r.unit.id, r.unit.area_id, False) for r in random_rows], inputs, seed)
+    except draw_services.DrawError as e:
+        raise Invalid({"confirm": f"系统随机分配执法人员失败：{e}；本次未写入任何数据"}) from e
+    assigned = {id(r): t.inspectors for r, t in zip(random_rows, teams)}
+    drawn = [draw_services.Drawn(r.tier, r.category, r.unit.id, r.unit.area_id, False,
+                                 assigned[id(r)] if r.random else tuple(p.id for p in r.inspectors)) for r in todo]
+    draw = Draw.create(plan_id=plan.id, plan_version=plan.version, area=batch.area, source=DrawSource.UPPER,
+                       seed=seed if random_rows else None, file_hash=batch.file_hash,
+                       result_hash=draw_services.result_hash(drawn), drawn_by=user,
+                       note=f"导入自“{batch.source}”的清单《{batch.file_name}》：{len(todo)} 项任务，"
+                            f"其中 {len(random_rows)} 项由系统随机分配执法人员")
+    # the list was decided upstream: the draw is confirmed at once, through its own transition
+    draw = draw_services.confirm(draw, user)
+    default_deadline = draw_services._deadline(plan)
+    for r, d in zip(todo, drawn):
+        task = Task.create(draw=draw, plan_id=plan.id, plan_version=plan.version, institution=r.unit.id,
+                           area=r.unit.area_id, category=r.category, tier=r.tier, lookback=False,
+                           deadline=r.deadline or default_deadline)
+        for pos, insp in enumerate(d.inspectors):
+            TaskInspector.create(task=task, inspector=insp, position=pos)
+        trail.record(user, "task.import", "task", task.id, institution=r.unit.id,
+                     after={"draw": draw.id, "row": r.number, "institution_id": r.unit.id, "tier": r.tier,
+                            "category": r.category, "inspectors": list(d.inspectors),
+                            "assigned": "系统随机分配" if r.random else "清单指定",
+                            "deadline": (r.deadline or default_deadline).isoformat() if (r.deadline or default_deadline) else ""})
+    ImportBatch.update(draw=draw).where(ImportBatch.id == batch.id).execute()
+    trail.record(user, "draw.import", "draw", draw.id, after={
+        "plan": plan.id, "version": plan.version, "area": batch.area.code, "source": batch.source,
+        "file": batch.file_name, "file_hash": batch.file_hash, "tasks": len(todo), "random": len(random_rows),
+        "seed": draw.seed, "skipped": [r.number for r in rows if r.skipped], "result_hash": draw.result_hash})
     return draw
 
 
@@ -434,13 +484,14 @@ def _create_unit(data, batch, user):
 
 def discard(batch, user):
     """Drop a pending import (its file stays under its hash; nothing else was written)."""
-    if batch.done:
-        raise Invalid({"discard": "已导入的清单不能删除"})
+    _refuse(user, batch, "discard")
     with transaction():
-        # asked again inside the transaction: an import confirmed meanwhile is not dropped
-        if ImportBatch.delete().where((ImportBatch.id == batch.id) & (ImportBatch.status == BatchStatus.PENDING)).execute() != 1:
-            raise Invalid({"discard": "该清单已导入或已被放弃，请刷新页面"})
-        trail.record(user, "tasklist.discard", "task_import", batch.id, before={"file": batch.file_name, "sha256": batch.file_hash})
+        try:
+            row = MACHINE.lock(batch, "discard")  # not imported meanwhile
+        except machine.Refused as e:
+            raise Invalid({"discard": e.message}) from e
+        trail.record(user, "tasklist.discard", "task_import", row.id, before={"file": row.file_name, "sha256": row.file_hash})
+        row.delete_instance()
 
 
 def result_context(batch):

@@ -27,6 +27,8 @@ ACTIONS = {
     "task.import": "导入检查任务",
     "tasklist.upload": "上传上级任务清单",
     "tasklist.mapping": "设置清单列对应",
+    "tasklist.map": "设置清单列对应",
+    "tasklist.confirm": "导入上级任务清单",
     "tasklist.resolve": "处理清单行",
     "tasklist.discard": "删除上传的任务清单",
     # 现场检查
@@ -48,6 +50,7 @@ ACTIONS = {
     "summary.review": "汇总表审核通过",
     "summary.approve": "汇总表审批通过",
     "summary.return": "退回汇总表",
+    "summary.supersede": "以新版本取代汇总表",
     "summary.withdraw": "撤回汇总表",
     # 卫生监督意见书
     "opinion.draft": "起草意见书",

@@ -125,7 +125,8 @@ def read(upload, field, kinds=EVIDENCE, limit=None):
     message}): none chosen, empty, over `limit` bytes (read no further than that), or of a type
     outside `kinds` by its first bytes."""
     if upload is None or not upload.filename:
-        raise Invalid({field: "请选择要上传的文件。" if kinds != EVIDENCE else "请选择要上传的照片或文件。"})
+        none = {EVIDENCE: "请选择要上传的照片或文件。", SHEETS: "请选择要导入的 Excel（.xlsx）或 CSV 文件。"}
+        raise Invalid({field: none.get(kinds, "请选择要上传的文件。")})
     limit = limit or limit_for(kinds)
     name = clean_name(upload.filename)
     data = upload.stream.read(limit + 1)

@@ -214,7 +214,7 @@ def inspector_create(page, base, ids):
 def register_import(page, base, ids):
     page.goto(base + "/registers/institutions/import")
     page.click("#import-form button[type=submit]")
-    beside(page, "#file", "请选择要导入的 Excel 文件")
+    beside(page, "#file", "请选择要导入的 Excel（.xlsx）或 CSV 文件")
 
 
 @case("admin")

@@ -88,5 +88,5 @@ def test_500_page_in_chinese(app, org, browser):
 
 
 def test_403_page_in_chinese(browser, org):
-    resp = browser("jdy1").get("/org/users")
+    resp = browser("jdy1").get("/admin/users")
     assert resp.status_code == 403 and "无权访问" in resp.get_data(as_text=True)

@@ -7,7 +7,7 @@ from webapp.audit import trail
 from webapp.audit.models import AuditEntry, AuditHead
 from webapp.db import db
 from webapp.inspection.models import Answer, Status
-from webapp.review import workflow
+from webapp.inspection import workflow
 
 from . import factories
 

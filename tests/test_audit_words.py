@@ -90,7 +90,7 @@ def test_demo_trail_reads_in_chinese(app, runner, browser):
         _assert_readable(page, words, f"/audit/?action={action}")
         assert f'id="audit-' in page and labels.ACTIONS[action] in _visible(page)
     for record_id in sorted(records):
-        resp = admin.get(f"/review/records/{record_id}/history")
+        resp = admin.get(f"/audit/records/{record_id}")
         assert resp.status_code == 200
         _assert_readable(resp.get_data(as_text=True), words, f"record {record_id} history")
     for institution_id in sorted(institutions):
@@ -111,7 +111,7 @@ def test_values_read_as_a_person_reads_them(app, runner, browser):
         admin.save()
     b = browser()
     b.login("admin", DEMO_PASSWORD)
-    text = _visible(b.get(f"/review/records/{handling.record_id}/history").get_data(as_text=True))
+    text = _visible(b.get(f"/audit/records/{handling.record_id}").get_data(as_text=True))
     assert f"罚款 {fine // 100:,}.{fine % 100:02d} 元" in " ".join(text.split())
     assert "合格" in text and "行政处罚 是" in " ".join(text.split())
     assert "吊销执业许可证" not in text  # a first decision names the measures taken, not all the others
@@ -235,7 +235,8 @@ def test_unknown_action_and_field_are_marked_not_shown_bare(app, org, browser):
 
 @pytest.mark.parametrize("fen,text", [(0, "0.00 元"), (1000050, "10,000.50 元"), (5, "0.05 元")])
 def test_money_in_yuan(app, org, fen, text):
-    from webapp.audit import display, trail
+    from webapp.audit import trail
+    from webapp.history import display
 
     with app.app_context():
         entry = trail.record(org.users.admin, "handling.save", "record", factories.make_record(org).id,
@@ -245,7 +246,8 @@ def test_money_in_yuan(app, org, fen, text):
 
 
 def test_actor_name_and_unit_and_system(app, org):
-    from webapp.audit import display, trail
+    from webapp.audit import trail
+    from webapp.history import display
 
     with app.app_context():
         a = trail.record(org.users.insp1, "record.submit", "record", factories.make_record(org).id,
@@ -258,7 +260,8 @@ def test_actor_name_and_unit_and_system(app, org):
 
 
 def test_a_changed_decision_shows_each_change(app, org):
-    from webapp.audit import display, trail
+    from webapp.audit import trail
+    from webapp.history import display
 
     with app.app_context():
         record = factories.make_record(org)
@@ -271,7 +274,8 @@ def test_a_changed_decision_shows_each_change(app, org):
 
 def test_actions_the_demo_does_not_make_read_in_chinese(app, org):
     """Entries shaped as the services write them (tasklist rows, swaps, evidence, imports)."""
-    from webapp.audit import display, trail
+    from webapp.audit import trail
+    from webapp.history import display
 
     with app.app_context():
         user = org.users.admin

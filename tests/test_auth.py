@@ -87,7 +87,7 @@ def test_next_only_follows_local_paths(browser, org):
     assert resp.headers["Location"] == "/"
 
 
-@pytest.mark.parametrize("path", ["/", "/org/users"])
+@pytest.mark.parametrize("path", ["/", "/admin/users"])
 def test_pages_need_login(browser, org, path):
     resp = browser().get(path)
     assert resp.status_code == 302 and resp.headers["Location"].startswith("/login")
@@ -120,7 +120,7 @@ def test_htmx_post_sends_csrf_as_header(browser, org):
 
 @pytest.mark.parametrize("username,allowed", [("jdy1", False), ("shr1", True), ("fzr1", True), ("admin", True)])
 def test_users_page_by_role(browser, org, username, allowed):
-    resp = browser(username).get("/org/users")
+    resp = browser(username).get("/admin/users")
     assert resp.status_code == (200 if allowed else 403)
     if not allowed:
         assert "无权访问" in resp.get_data(as_text=True)

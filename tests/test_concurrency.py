@@ -22,7 +22,7 @@ from webapp.inspection.models import Answer, Record, Status
 from webapp.inspection.services import Checklist
 from webapp.org.models import Role
 from webapp.plans.loader import load_plans
-from webapp.review.workflow import LOCK_MESSAGES
+from webapp.inspection.workflow import LOCK_MESSAGES
 
 from . import factories, liveserver
 from .conftest import Browser

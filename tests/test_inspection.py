@@ -16,7 +16,7 @@ from webapp.inspection import views as inspection_views
 from webapp.inspection.models import Answer, Evidence, Handling, Record, Status, Visit, VisitInspector
 from webapp.plans.loader import load_plans
 from webapp.plans.versions import PlanVersion
-from webapp.review import workflow
+from webapp.inspection import workflow
 
 from . import factories
 
@@ -456,7 +456,7 @@ def test_record_page_offers_the_opinion_when_handling_chose_it(rec, browser):
 
 
 def test_task_list_shows_the_return_reason(rec, app, org, browser):
-    from webapp.review import workflow
+    from webapp.inspection import workflow
 
     b = browser("jdy1")
     assert "退回原因" not in b.get("/inspection/tasks").get_data(as_text=True)

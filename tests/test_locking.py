@@ -11,7 +11,7 @@ import pytest
 from webapp.audit.models import AuditEntry
 from webapp.inspection.models import Answer, Evidence, Handling, Record, Status
 from webapp.review import views as review_views
-from webapp.review.workflow import LOCK_MESSAGES, TRANSITIONS
+from webapp.inspection.workflow import LOCK_MESSAGES, TRANSITIONS
 
 from . import factories
 

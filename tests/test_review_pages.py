@@ -5,7 +5,7 @@ import pytest
 from webapp.audit import trail
 from webapp.audit.models import AuditEntry
 from webapp.inspection.models import Evidence, Record, Status
-from webapp.review.workflow import TRANSITIONS
+from webapp.inspection.workflow import TRANSITIONS
 
 from . import factories
 
@@ -184,7 +184,7 @@ def test_history_pages(browser, records, app, org):
     with app.app_context():
         trail.record(org.users.admin, "institution.edit", "institution", clean.institution_id,
                      before={"电话": "1"}, after={"电话": "2"})
-    page = _text(b.get(f"/review/records/{clean.id}/history"))
+    page = _text(b.get(f"/audit/records/{clean.id}"))
     assert "退回" in page and "补充照片" in page and "甲审核人" in page
     inst = _text(b.get(f"/audit/institutions/{clean.institution_id}"))
     assert "修改检查对象" in inst and "退回" in inst

@@ -9,8 +9,8 @@ from webapp.audit.models import AuditEntry
 from webapp.db import db
 from webapp.inspection.models import Record, Status
 from webapp.org.models import Role
-from webapp.review import workflow
-from webapp.review.workflow import TRANSITIONS, TransitionError
+from webapp.inspection import workflow
+from webapp.inspection.workflow import TRANSITIONS, TransitionError
 
 from . import factories
 

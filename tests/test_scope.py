@@ -38,7 +38,7 @@ def test_can_see_area(org):
     ("city_shr", {"admin", "city_shr", "city_fzr", "jdy1", "jdy2", "shr1", "fzr1", "jdy3", "shr2"}),
 ])
 def test_users_page_scoped(browser, org, username, expected):
-    page = browser(username).get("/org/users").get_data(as_text=True)
+    page = browser(username).get("/admin/users").get_data(as_text=True)
     shown = {u.username for u in User.select() if f"<td>{u.username}</td>" in page}
     assert shown == expected
 

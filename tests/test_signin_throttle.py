@@ -257,8 +257,8 @@ def test_next_refuses_anything_but_a_local_path(browser, org, target):
 
 def test_next_follows_a_local_path(browser, org):
     b = browser()
-    login_url = b.client.get("/org/users?sort=name").headers["Location"]
+    login_url = b.client.get("/admin/users?sort=name").headers["Location"]
     token = CSRF_RE.search(b.client.get(login_url).get_data(as_text=True)).group(1)
     resp = b.client.post(login_url, data={"username": "admin", "password": factories.PASSWORD, "csrf_token": token})
-    assert resp.headers["Location"] == "/org/users?sort=name"
+    assert resp.headers["Location"] == "/admin/users?sort=name"
     assert re.match(r"^/[^/\\]", resp.headers["Location"])

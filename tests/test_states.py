@@ -16,7 +16,7 @@ from webapp.draw.models import Draw, DrawStatus, Task
 from webapp.inspection.models import Record, Status
 from webapp.reports import workflow as reports
 from webapp.reports.models import SummaryStatus
-from webapp.review import workflow as review
+from webapp.inspection import workflow as review
 from webapp.states import Refused, State
 from webapp.tasklist import services as tasklist
 from webapp.tasklist.models import BatchStatus

@@ -14,7 +14,7 @@ from webapp.inspection import services as inspection
 from webapp.inspection.models import Answer, Record, Status
 from webapp.registers import services as registers
 from webapp.registers.models import Inspector, Institution, Recusal
-from webapp.review.workflow import LOCK_MESSAGES
+from webapp.inspection.workflow import LOCK_MESSAGES
 from webapp.tasklist import services as tasklist
 from webapp.tasklist.models import BatchStatus, ImportBatch
 

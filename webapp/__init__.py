@@ -19,7 +19,7 @@ def _secret_key(instance_path):
 
 
 # Feature packages, each exposing `bp` (routes and its CLI group), in navigation order.
-FEATURES = ["auth", "org", "plans", "registers", "draw", "tasklist", "inspection", "review", "reports", "documents", "audit", "admin"]
+FEATURES = ["auth", "org", "plans", "registers", "draw", "tasklist", "inspection", "review", "reports", "documents", "audit", "history", "admin"]
 
 
 def create_app(test_config=None):

@@ -6,9 +6,7 @@ from .db import db, transaction
 
 
 def init_app(app):
-    from .org.commands import create_area, create_unit
-
-    for command in (init_db, db_upgrade, db_diff, create_area, create_unit, create_user, demo):
+    for command in (init_db, db_upgrade, db_diff, create_user, demo):
         app.cli.add_command(command)
 
 

@@ -2,6 +2,8 @@
 
 Every query over area-bound data goes through `visible()` so the rule lives in one place.
 """
+from flask import abort
+
 from .org.models import Area
 
 
@@ -22,3 +24,14 @@ def can_see_area(user, area):
 def areas_of(user):
     """The areas the user may see (their own and below), in tree order: for area choosers."""
     return list(visible(Area.select(), Area.id, user).order_by(Area.path))
+
+
+def load(model, obj_id, user, query=None):
+    """The row of `model` with this id if the user's area covers it, else 404 (its existence is
+    not disclosed): the one loader for an area-bound object named in a URL, in every feature.
+    `query` (default model.select()) may join what the page needs."""
+    base = query if query is not None else model.select()
+    row = visible(base, model.area, user).where(model.id == obj_id).get_or_none()
+    if row is None:
+        abort(404)
+    return row

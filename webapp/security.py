@@ -1,7 +1,9 @@
-"""Sign-in state, CSRF and access checks shared by every blueprint."""
+"""CSRF, cookies, response headers and the access checks shared by every blueprint.
+
+Who is signed in (g.user) is decided by webapp/auth (its sessions), which sits above this module."""
 import functools
 
-from flask import abort, flash, g, has_request_context, redirect, request, session, url_for
+from flask import abort, g, has_request_context, request
 from flask.sessions import SecureCookieSessionInterface
 from flask_wtf.csrf import CSRFProtect
 
@@ -19,10 +21,6 @@ class _SessionInterface(SecureCookieSessionInterface):
         return cookie_secure(app)
 
 
-# Endpoints reachable without signing in.
-PUBLIC_ENDPOINTS = {"auth.login", "static"}
-
-
 def init_app(app):
     csrf.init_app(app)
     app.session_interface = _SessionInterface()
@@ -31,26 +29,6 @@ def init_app(app):
 
         n = app.config["TRUSTED_PROXIES"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)
-
-    @app.before_request
-    def _load_user():
-        from .auth import sessions
-
-        g.user = None
-        if request.endpoint == "static":
-            return None
-        g.user, ended = sessions.load()
-        if ended:
-            # the cookie names a session that has ended (sign-out, new password, idle, …)
-            session.clear()
-            flash(ended, "info")
-        if g.user is None and request.endpoint not in PUBLIC_ENDPOINTS and request.endpoint is not None:
-            if request.headers.get("HX-Request"):
-                # htmx cannot follow a redirect to a full login page into a fragment slot.
-                from .htmx import redirect as hx_redirect
-
-                return hx_redirect(url_for("auth.login"))
-            return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
 
     @app.after_request
     def _headers(resp):

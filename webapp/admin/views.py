@@ -1,7 +1,9 @@
 from flask import abort, flash, g, redirect, render_template, url_for
+from peewee import prefetch
 
 from ..auth import services as auth
-from ..org.models import Role
+from ..org.models import Area, Role, Unit, User, UserRole
+from ..scope import visible
 from ..security import require, roles_required
 from . import bp
 
@@ -22,3 +24,11 @@ def unlock(row_id):
         abort(404)
     flash("已解除锁定。", "info")
     return redirect(url_for("admin.lockouts"))
+
+
+@bp.route("/users")
+@roles_required(Role.ADMIN, Role.HEAD, Role.REVIEWER)
+def users():
+    """Users of the units in the signed-in user's area and below."""
+    rows = visible(User.select(User, Unit, Area).join(Unit).join(Area), Unit.area, g.user).order_by(Area.path, Unit.name, User.username)
+    return render_template("admin/users.html", users=prefetch(rows, UserRole))  # roles in one query, not one per user

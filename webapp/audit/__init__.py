@@ -1,11 +1,9 @@
-"""审计日志：哈希链"""
+"""审计：哈希链 — the trail every feature writes (trail.py), its entries (models.py), their
+Chinese words (labels.py) and `flask --app webapp audit verify`. The pages that show it are
+webapp/history, above the features."""
 from flask import Blueprint
 
-from .. import nav
+# `flask --app webapp audit …` commands hang on this blueprint's CLI group; it has no routes.
+bp = Blueprint("audit", __name__, cli_group="audit")
 
-# `flask --app webapp audit …` commands hang on this blueprint's CLI group.
-bp = Blueprint("audit", __name__, url_prefix="/audit", cli_group="audit")
-
-nav.register("审计日志", "audit.log", ["admin"], "谁在何时改了什么：本辖区的变更记录与哈希链校验")
-
-from . import views  # noqa: E402,F401  (routes and commands register on bp)
+from . import commands  # noqa: E402,F401

@@ -15,8 +15,6 @@ from .models import AuditEntry, AuditHead
 
 GENESIS = "0" * 64
 
-# Entities whose rows belong to one record: their audit entries show in the record's history.
-RECORD_CHILDREN = {"answer": "Answer", "evidence": "Evidence", "handling": "Handling"}
 
 
 def _canonical(value):
@@ -41,78 +39,68 @@ def _id_of(value):
     return int(getattr(value, "id", value))
 
 
+# How to place an entry of an entity: entity name -> fn(id) -> {"record": id, "institution": id,
+# "area": id} (any of them). The features register their entities here (in their models modules)
+# because the trail sits below them all and names none of them.
+LOCATORS = {}
+
+
+def locator(entity):
+    """Decorator: fn(entity id) says which record, institution and area an entity belongs to."""
+    def register(fn):
+        LOCATORS[entity] = fn
+        return fn
+
+    return register
+
+
+def _locate(entity, entity_id):
+    fn = LOCATORS.get(entity)
+    if fn is None or entity_id is None or not str(entity_id).isdigit():
+        return {}
+    return fn(int(entity_id)) or {}
+
+
+def _from_dicts(key, before, after):
+    for d in (after, before):
+        if isinstance(d, dict) and (d.get(f"{key}_id") or d.get(key)):
+            try:
+                return _id_of(d.get(f"{key}_id") or d.get(key))
+            except (TypeError, ValueError):
+                continue  # a name rather than an id
+    return None
+
+
 def _context(entity, entity_id, before, after, record, institution):
     """Fill in the record and institution an entry belongs to when the caller did not say."""
-    from ..inspection import models as im
-
     record, institution = _id_of(record), _id_of(institution)
     if entity == "record" and record is None:
         record = _id_of(entity_id)
     if entity == "institution" and institution is None:
         institution = _id_of(entity_id)
     if record is None:
-        for d in (after, before):
-            if isinstance(d, dict) and (d.get("record_id") or d.get("record")):
-                record = _id_of(d.get("record_id") or d.get("record"))
-                break
-    if record is None and entity in RECORD_CHILDREN and str(entity_id).isdigit():
-        model = getattr(im, RECORD_CHILDREN[entity])
-        row = model.select(model.record).where(model.id == int(entity_id)).first()
-        record = row.record_id if row else None
+        record = _from_dicts("record", before, after)
+    if record is None and entity not in ("record", "institution"):
+        record = _locate(entity, entity_id).get("record")
     if institution is None:
-        for d in (after, before):
-            if isinstance(d, dict) and (d.get("institution_id") or d.get("institution")):
-                try:
-                    institution = _id_of(d.get("institution_id") or d.get("institution"))
-                except (TypeError, ValueError):
-                    continue  # a name rather than an id
-                break
+        institution = _from_dicts("institution", before, after)
     if institution is None and record is not None:
-        row = im.Record.select(im.Record.institution).where(im.Record.id == record).first()
-        institution = row.institution_id if row else None
-    if institution is None and entity == "visit" and str(entity_id).isdigit():
-        row = im.Visit.select(im.Visit.institution).where(im.Visit.id == int(entity_id)).first()
-        institution = row.institution_id if row else None
+        institution = _locate("record", record).get("institution")
+    if institution is None and entity != "record":
+        institution = _locate(entity, entity_id).get("institution")
     return record, institution
-
-
-# Entities that carry their own area (model module, class): the entry belongs to that area.
-AREA_OWNERS = {"draw": ("draw", "Draw"), "task": ("draw", "Task"), "task_import": ("tasklist", "ImportBatch"),
-               "summary_report": ("reports", "SummaryReport"), "opinion": ("documents", "Opinion")}
 
 
 def _area_of(entity, entity_id, before, after, record_id, institution_id, actor, area=None):
     """The area an entry belongs to (for scoping the log), most specific first: what the caller
     says, the record, the institution, the entity's own area, an area code in the entry, and
     last the actor's unit. None when nothing names one (only a top-level admin sees those)."""
-    import importlib
-
     from ..org.models import Area, Unit
 
     if area is not None:
         return _id_of(area)
-    if record_id is not None:
-        from ..inspection.models import Record
-
-        found = Record.select(Record.area).where(Record.id == record_id).scalar()
-        if found:
-            return found
-    if institution_id is not None:
-        from ..registers.models import Institution
-
-        found = Institution.select(Institution.area).where(Institution.id == institution_id).scalar()
-        if found:
-            return found
-    if entity in AREA_OWNERS and str(entity_id).isdigit():
-        module, name = AREA_OWNERS[entity]
-        model = getattr(importlib.import_module(f"webapp.{module}.models"), name)
-        found = model.select(model.area).where(model.id == int(entity_id)).scalar()
-        if found:
-            return found
-    if entity == "inspector" and str(entity_id).isdigit():
-        from ..registers.models import Inspector
-
-        found = Inspector.select(Unit.area).join(Unit).where(Inspector.id == int(entity_id)).scalar()
+    for found in (_locate("record", record_id).get("area"), _locate("institution", institution_id).get("area"),
+                  _locate(entity, entity_id).get("area")):
         if found:
             return found
     for d in (after, before):

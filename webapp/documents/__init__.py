@@ -4,7 +4,7 @@ from flask import Blueprint
 # `flask --app webapp opinion …` commands hang on this blueprint's CLI group.
 bp = Blueprint("documents", __name__, url_prefix="/documents", cli_group="opinion")
 
-from . import views  # noqa: E402,F401  (routes and commands register on bp)
+from . import commands, views  # noqa: E402,F401  (routes and commands register on bp)
 
 from ..nav import register as _nav  # noqa: E402
 

@@ -9,8 +9,7 @@ from ..inspection.models import Answer, Handling, Record, Status, Visit, VisitIn
 from ..org.models import Area, User
 from ..plans.catalog import catalog
 from ..plans.versions import remember_version
-from ..plans.loader import load_plans
-from ..review import workflow as record_workflow
+from ..inspection import workflow as record_workflow
 from ..registers.models import Inspector, Institution, InstitutionKind, Recusal
 from . import services
 from .models import Opinion

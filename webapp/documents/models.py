@@ -9,6 +9,7 @@ import datetime
 from peewee import CharField, DateField, DateTimeField, ForeignKeyField, IntegerField, TextField
 
 from ..db import BaseModel
+from ..audit import trail
 from ..inspection.models import Record
 from ..org.models import Area, Unit, User
 from ..registers.models import Inspector, Institution
@@ -120,3 +121,9 @@ class FollowUp(BaseModel):
     @property
     def result_label(self):
         return FollowUpResult.LABELS.get(self.result, self.result)
+
+
+@trail.locator("opinion")
+def _locate_opinion(row_id):
+    area = Opinion.select(Opinion.area).where(Opinion.id == row_id).scalar()
+    return {"area": area} if area else {}

@@ -15,12 +15,13 @@ from .. import phone as phone_rule, uploads
 from .. import workflow as machine
 from ..audit import trail
 from ..db import transaction
+from ..draw import past
 from ..errors import too_long
 from ..inspection.models import Answer, Handling, Record, Result, VisitInspector
 from ..org.models import Role
 from ..registers.models import Inspector, Institution
 from ..inspection.services import my_inspector  # noqa: F401  (templates call s.my_inspector)
-from ..review.workflow import inspected_by, inspector_user_ids
+from ..inspection.workflow import inspected_by, inspector_user_ids
 from . import numbering
 from .models import FollowUp, FollowUpResult, Opinion, OpinionStatus
 
@@ -488,6 +489,12 @@ def overdue(query_for_user, today=None):
     return (query_for_user.where((Opinion.status == OpinionStatus.ISSUED) & (Opinion.deadline < today)
                                  & ~fn.EXISTS(has_followup))
             .order_by(Opinion.deadline, Opinion.id))
+
+
+@past.lookback
+def unrectified_units(area, years):
+    """Units whose 意见书 of those years is not shown rectified (seed 001 回头看: 整改落实情况)."""
+    return {i.id for y in years for i in unrectified_institutions(y, area)}
 
 
 def unrectified_institutions(year, area=None):

@@ -2,12 +2,9 @@
 import datetime
 import json
 
-import click
-from flask import abort, current_app, flash, g, render_template, request, url_for
-from flask.cli import with_appcontext
+from flask import abort, flash, g, render_template, request, url_for
 
 from .. import downloads, htmx, uploads
-from ..db import db
 from ..errors import Invalid
 from ..inspection.models import Record, Visit
 from ..org.models import Role, Unit
@@ -303,33 +300,3 @@ def series():
         sample = numbering.format_number(numbering.pattern_for(u, year), u.short_name, u.name, year, s.next_no if s else 1)
         rows.append({"unit": u, "pattern": pattern, "next_no": s.next_no if s else 1, "sample": sample, "error": errors.get(u.id)})
     return render_template("documents/series.html", rows=rows, year=year), 422 if errors else 200
-
-
-# ------------------------------------------------------------------------------------------
-# CLI: flask --app webapp opinion pdf ID --out FILE
-# ------------------------------------------------------------------------------------------
-
-@bp.cli.command("pdf")
-@click.argument("opinion_id", type=int)
-@click.option("--out", "out", required=True, type=click.Path(dir_okay=False, writable=True), help="输出的 PDF 文件")
-@with_appcontext
-def pdf_command(opinion_id, out):
-    """Write a 意见书 as PDF (an issued one is counted as a print: 补打 after the first)."""
-    with db.connection_context():
-        op = Opinion.get_or_none(Opinion.id == opinion_id)
-        if op is None:
-            raise click.ClickException(f"找不到编号为 {opinion_id} 的意见书。")
-        if op.is_draft:
-            data = printing.pdf(op, "")
-        else:
-            # no request here: the QR code points at PUBLIC_URL (instance/config.py), else localhost
-            from urllib.parse import urlsplit
-
-            base = urlsplit(current_app.config.get("PUBLIC_URL") or "http://localhost/")
-            url = current_app.url_map.bind(base.netloc, url_scheme=base.scheme or "http").build(
-                "documents.verify", {"code": op.code}, force_external=True)
-            count = services.record_print(None, op)
-            data = printing.pdf(op, url, count)
-    with open(out, "wb") as fh:
-        fh.write(data)
-    click.echo(f"已写出 {out}（{op.number or '草稿'}，{len(data) // 1024} KB）。")

@@ -4,6 +4,7 @@ import datetime
 from peewee import BigIntegerField, BooleanField, CharField, DateField, DateTimeField, ForeignKeyField, IntegerField, TextField
 
 from ..db import BaseModel
+from ..audit import trail
 from ..org.models import Area, User
 from ..registers.models import Inspector, Institution
 from ..states import State
@@ -100,3 +101,15 @@ class InspectorSwap(BaseModel):
     reason = CharField(max_length=255)
     swapped_by = ForeignKeyField(User, on_delete="RESTRICT")
     swapped_at = DateTimeField(default=datetime.datetime.now)
+
+
+@trail.locator("draw")
+def _locate_draw(row_id):
+    area = Draw.select(Draw.area).where(Draw.id == row_id).scalar()
+    return {"area": area} if area else {}
+
+
+@trail.locator("task")
+def _locate_task(row_id):
+    area = Task.select(Task.area).where(Task.id == row_id).scalar()
+    return {"area": area} if area else {}

@@ -27,6 +27,7 @@ from ..db import db, transaction
 from ..errors import too_long
 from ..org.models import Area, Role, Unit, User
 from ..registers.models import Inspector, Institution, InstitutionKind, Recusal
+from . import past
 from .models import Draw, DrawSource, DrawStatus, InspectorSwap, Task, TaskInspector
 
 LOOKBACK_TIER = "lookback"  # Task.tier of a unit added only by 回头看 (not drawn in any tier)
@@ -125,37 +126,22 @@ def candidates(plan, area):
 
 
 def _lookback_ids(plan, area):
-    """Units of the area penalised (Handling.penalty) on approved records of the lookback years,
-    and units whose 卫生监督意见书 of those years is not shown rectified by a 复查 (seed 001 回头看:
-    整改落实情况)."""
+    """Units due for 回头看 in the plan's lookback years (answered by the features that hold the
+    past results: see past.py)."""
     if plan.lookback is None or not plan.lookback.years:
         return []
-    from ..documents.services import unrectified_institutions
-    from ..inspection.models import Handling, Record, Status, Visit
-
-    years = list(plan.lookback.years)
-    start, end = datetime.date(min(years), 1, 1), datetime.date(max(years), 12, 31)
-    rows = (Record.select(Record.institution, Visit.date).join(Handling, on=(Handling.record == Record.id))
-            .switch(Record).join(Visit, on=(Record.visit == Visit.id))
-            .where(Handling.penalty == True, Record.status == Status.APPROVED,  # noqa: E712
-                   Visit.date.between(start, end), Record.area.in_(area.subtree_ids())).tuples())
-    unrectified = {i.id for y in years for i in unrectified_institutions(y, area)}
-    return sorted({iid for iid, day in rows if day.year in years} | unrectified)
+    return past.lookback_ids(area, list(plan.lookback.years))
 
 
 def _last_pairs(area, before=None):
     """{institution id: sorted inspector ids} of the last team that checked (else was drawn for) it."""
-    from ..inspection.models import Visit, VisitInspector
-
     pairs = {}
     # earlier confirmed draws first, visits after: a real visit overrides a drawn team
     rows = (TaskInspector.select(Task.institution, Task.id, TaskInspector.inspector).join(Task).join(Draw)
             .where(Draw.status == int(DrawStatus.CONFIRMED), Task.area.in_(area.subtree_ids()),
                    Draw.id < (before or 2**62))
             .order_by(Task.id).tuples())
-    for source in (rows, (VisitInspector.select(Visit.institution, Visit.id, VisitInspector.inspector).join(Visit)
-                          .where(Visit.area.in_(area.subtree_ids()))
-                          .order_by(Visit.date, Visit.id).tuples())):
+    for source in (rows, past.teams(area)):
         latest = {}
         for iid, key, insp in source:
             team = latest.get(iid)

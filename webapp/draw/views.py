@@ -7,6 +7,7 @@ from .. import downloads, htmx
 from ..errors import too_long
 from ..org.models import Area, Role
 from ..plans.catalog import catalog, plan_for
+from ..registers import panels
 from ..scope import areas_of, can_see_area, visible
 from ..security import require, roles_required
 from . import bp, services
@@ -161,3 +162,13 @@ def swap(task_id):
         return _swap_form(task, form, errors, 422)
     flash("已调换执法人员，调换已记录。", "success")
     return htmx.redirect(url_for("draw.detail", draw_id=draw.id))
+
+
+@panels.panel(order=20)
+def _institution_tasks(inst, user):
+    """The unit's drawn tasks on its register page; a pending draw's tasks only for the admin who
+    confirms it (for the others they do not exist yet)."""
+    tasks = Task.select().where(Task.institution == inst.id)
+    if not user.has_role(Role.ADMIN):
+        tasks = tasks.where(Task.released())
+    return render_template("draw/_institution_tasks.html", tasks=list(tasks.order_by(Task.id.desc()).limit(50)))

@@ -9,7 +9,7 @@ from werkzeug.datastructures import MultiDict
 from ..draw.models import Task, TaskInspector
 from ..org.models import Area, User
 from ..registers.models import Inspector, Institution, InstitutionKind
-from ..review import workflow
+from . import workflow
 from . import services
 from .models import Result
 

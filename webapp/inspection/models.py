@@ -8,6 +8,7 @@ import datetime
 from peewee import BigIntegerField, BooleanField, CharField, DateField, DateTimeField, ForeignKeyField, IntegerField, TextField
 
 from ..db import BaseModel
+from ..audit import trail
 from ..draw.models import Task
 from ..org.models import Area, User
 from ..registers.models import Inspector, Institution
@@ -35,7 +36,7 @@ class VisitInspector(BaseModel):
 
 
 class Status(State):
-    """A record's state; its transitions are webapp/review/workflow.py."""
+    """A record's state; its transitions are webapp/inspection/workflow.py."""
 
     DRAFT = 0, "草稿"
     SUBMITTED = 1, "已提交"
@@ -126,3 +127,28 @@ class Handling(BaseModel):
     version = IntegerField(default=1)
     decided_by = ForeignKeyField(User, on_delete="RESTRICT")
     decided_at = DateTimeField(default=datetime.datetime.now)
+
+
+# Where audit entries of these rows belong (their record's and institution's history, the area's log).
+@trail.locator("record")
+def _locate_record(record_id):
+    row = Record.select(Record.institution, Record.area).where(Record.id == record_id).tuples().first()
+    return {"record": record_id, "institution": row[0], "area": row[1]} if row else {}
+
+
+@trail.locator("visit")
+def _locate_visit(visit_id):
+    row = Visit.select(Visit.institution, Visit.area).where(Visit.id == visit_id).tuples().first()
+    return {"institution": row[0], "area": row[1]} if row else {}
+
+
+def _record_child(model):
+    def locate(row_id):
+        record_id = model.select(model.record).where(model.id == row_id).scalar()
+        return {"record": record_id} if record_id else {}
+
+    return locate
+
+
+for _entity, _model in (("answer", Answer), ("evidence", Evidence), ("handling", Handling)):
+    trail.locator(_entity)(_record_child(_model))

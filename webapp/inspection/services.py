@@ -18,12 +18,13 @@ from ..audit import trail
 from .. import uploads
 from ..errors import Invalid, too_long  # noqa: F401  (views catch services.Invalid)
 from ..db import locked, write
+from ..draw import past
 from ..draw.models import Task, TaskInspector
 from ..org.models import Role, Unit, User
 from ..plans.catalog import catalog, plan_for
 from ..plans.versions import remember_version
 from ..registers.models import Inspector, Institution, Recusal
-from ..review import workflow
+from . import workflow
 from ..scope import visible
 from .models import Answer, Evidence, Handling, Record, Result, Status, Visit, VisitInspector
 
@@ -577,3 +578,26 @@ def submit(user, record):
 
     return workflow.submit(user, record, check=check)
 
+
+# ------------------------------------------------------------------------------------------------
+# What the draw asks of past inspections (webapp/draw/past.py)
+# ------------------------------------------------------------------------------------------------
+
+
+@past.lookback
+def penalised_units(area, years):
+    """Units penalised (Handling.penalty) on approved records of those years (seed 001 回头看)."""
+    start, end = datetime.date(min(years), 1, 1), datetime.date(max(years), 12, 31)
+    rows = (Record.select(Record.institution, Visit.date).join(Handling, on=(Handling.record == Record.id))
+            .switch(Record).join(Visit, on=(Record.visit == Visit.id))
+            .where(Handling.penalty == True, Record.status == Status.APPROVED,  # noqa: E712
+                   Visit.date.between(start, end), Record.area.in_(area.subtree_ids())).tuples())
+    return {iid for iid, day in rows if day.year in years}
+
+
+@past.visit_teams
+def visit_teams(area):
+    """The teams that checked the units of the area, oldest visit first."""
+    return (VisitInspector.select(Visit.institution, Visit.id, VisitInspector.inspector).join(Visit)
+            .where(Visit.area.in_(area.subtree_ids()))
+            .order_by(Visit.date, Visit.id).tuples())

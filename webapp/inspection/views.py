@@ -14,10 +14,10 @@ from ..draw.models import Task, TaskInspector
 from ..org.models import Role
 from ..plans.catalog import plan_for
 from ..registers.models import Inspector, Institution
-from ..review import workflow
+from ..registers import panels
 from ..security import require, roles_required
-from . import bp, services
-from .models import Evidence, Record, Result, Status, VisitInspector
+from . import bp, services, workflow
+from .models import Evidence, Record, Result, Status, Visit, VisitInspector
 from .services import Checklist, Conflict, Invalid
 
 def _record(record_id):
@@ -307,3 +307,11 @@ WRITE_ENDPOINTS = [
     ("inspection.handling", _handling_req),
     ("inspection.submit", _submit_req),
 ]
+
+
+@panels.panel(order=10)
+def _institution_records(inst, user):
+    """The unit's inspection records, newest first, on its register page."""
+    records = list(Record.select(Record, Visit).join(Visit).where(Record.institution == inst.id)
+                   .order_by(Visit.date.desc(), Record.id.desc()))
+    return render_template("inspection/_institution_records.html", records=records)

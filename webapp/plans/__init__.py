@@ -16,7 +16,7 @@ from flask import Blueprint
 # `flask --app webapp plans …` commands hang on this blueprint's CLI group.
 bp = Blueprint("plans", __name__, url_prefix="/plans", cli_group="plans")
 
-from . import views  # noqa: E402,F401  (routes and commands register on bp)
+from . import commands, views  # noqa: E402,F401  (routes and commands register on bp)
 
 from ..nav import register as _nav  # noqa: E402
 

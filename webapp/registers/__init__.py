@@ -4,7 +4,7 @@ from flask import Blueprint
 # `flask --app webapp registry …` commands hang on this blueprint's CLI group.
 bp = Blueprint("registers", __name__, url_prefix="/registers", cli_group="registry")
 
-from . import views  # noqa: E402,F401  (routes and commands register on bp)
+from . import commands, views  # noqa: E402,F401  (routes and commands register on bp)
 
 from ..nav import register as _nav  # noqa: E402
 

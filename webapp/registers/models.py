@@ -4,6 +4,7 @@ import datetime
 from peewee import BooleanField, CharField, DateTimeField, ForeignKeyField, IntegerField
 
 from ..db import BaseModel
+from ..audit import trail
 from ..org.models import Area, Unit, User
 
 
@@ -83,3 +84,15 @@ class Recusal(BaseModel):
 
     class Meta:
         indexes = ((("inspector", "institution"), True),)
+
+
+@trail.locator("institution")
+def _locate_institution(institution_id):
+    area = Institution.select(Institution.area).where(Institution.id == institution_id).scalar()
+    return {"institution": institution_id, "area": area} if area else {}
+
+
+@trail.locator("inspector")
+def _locate_inspector(inspector_id):
+    area = Inspector.select(Unit.area).join(Unit).where(Inspector.id == inspector_id).scalar()
+    return {"area": area} if area else {}

@@ -1,17 +1,13 @@
-"""Register pages (load → check → act → render) and the `registry` CLI group."""
-import sys
-
-import click
+"""Register pages (load → check → act → render); the `registry` CLI group is commands.py."""
 from flask import abort, flash, g, render_template, request, url_for
 from peewee import JOIN
 
 from .. import downloads, htmx, uploads
-from ..db import db
 from ..errors import Invalid
 from ..org.models import Area, Role
 from ..scope import areas_of, can_see_area, visible
 from ..security import require, roles_required
-from . import bp, services
+from . import bp, panels, services
 from .models import Inspector, Institution, Recusal
 
 VIEWERS = (Role.ADMIN, Role.REVIEWER, Role.INSPECTOR)
@@ -59,17 +55,10 @@ def institutions():
 @bp.route("/institutions/<int:inst_id>")
 @roles_required(*VIEWERS)
 def institution(inst_id):
-    """One unit with its categories, services, 回避 declarations and inspection history."""
-    from ..draw.models import Task
-    from ..inspection.models import Record, Visit
-
+    """One unit with its categories, services, 回避 declarations and what the features built on the
+    register show of it (its records, its tasks: registered panels)."""
     inst = _institution(inst_id)
-    records = list(Record.select(Record, Visit).join(Visit).where(Record.institution == inst).order_by(Visit.date.desc(), Record.id.desc()))
-    tasks = Task.select().where(Task.institution == inst)
-    if not _is_admin():  # a pending draw's tasks exist for the admin who confirms it, not yet for others
-        tasks = tasks.where(Task.released())
-    tasks = list(tasks.order_by(Task.id.desc()).limit(50))
-    return render_template("registers/institution.html", inst=inst, records=records, tasks=tasks,
+    return render_template("registers/institution.html", inst=inst, panels=panels.render(inst, g.user),
                            kinds=services.kind_names(), services=services.service_names(), is_admin=_is_admin())
 
 
@@ -294,32 +283,3 @@ def recusal_delete(insp_id, rec_id):
 def inspector_export():
     """The inspectors register as a workbook."""
     return _xlsx(services.inspector_export(g.user), "执法检查人员名录库.xlsx", "inspectors.xlsx")
-
-
-# ------------------------------------------------------------------------------------------------
-# CLI
-# ------------------------------------------------------------------------------------------------
-
-
-@bp.cli.command("import")
-@click.argument("path", type=click.Path(exists=True, dir_okay=False))
-def import_command(path):
-    """Import institutions from an Excel file: all rows or none (exit 1 on any error)."""
-    with db.connection_context():
-        result = services.import_from_path(path)
-    if not result.ok:
-        for row, column, message in result.errors:
-            where = f"第 {row} 行" if row else "文件"
-            click.echo(f"{where}{'「' + column + '」' if column else ''}：{message}", err=True)
-        click.echo(f"共 {len(result.errors)} 处错误，未导入任何数据。", err=True)
-        sys.exit(1)
-    click.echo(f"导入完成：新增 {result.created} 家，更新 {result.updated} 家，未变 {result.unchanged} 家。")
-
-
-@bp.cli.command("template")
-@click.argument("path", type=click.Path(dir_okay=False))
-def template_command(path):
-    """Write the empty import template to PATH."""
-    with open(path, "wb") as fh:
-        fh.write(services.institution_template())
-    click.echo(f"已写出模板 {path}")

@@ -12,7 +12,7 @@ from ..inspection.models import Answer, Handling, Record, Status, Visit, VisitIn
 from ..org.models import Area, Level, Role, Unit, User, UserRole
 from ..plans.versions import remember_version
 from ..registers.models import Inspector, Institution, InstitutionKind
-from ..review import workflow as record_workflow
+from ..inspection import workflow as record_workflow
 from . import plans as plan_store
 from . import workflow
 

@@ -7,6 +7,7 @@ import datetime
 from peewee import CharField, DateField, DateTimeField, ForeignKeyField, IntegerField, TextField
 
 from ..db import BaseModel
+from ..audit import trail
 from ..org.models import Area, User
 from ..states import State
 
@@ -47,3 +48,9 @@ class SummaryReport(BaseModel):
     @property
     def state(self):
         return SummaryStatus(self.status)
+
+
+@trail.locator("summary_report")
+def _locate_summary_report(row_id):
+    area = SummaryReport.select(SummaryReport.area).where(SummaryReport.id == row_id).scalar()
+    return {"area": area} if area else {}

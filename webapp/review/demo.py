@@ -4,7 +4,7 @@ correction after approval. The other states come from the inspection step, which
 submits, returns and approves through the workflow."""
 from ..inspection.models import Record, Status
 from ..org.models import Area, User
-from . import workflow
+from ..inspection import workflow
 
 
 def load(rng):

@@ -11,7 +11,7 @@ from ..org.models import Area, Role, Unit, User
 from ..plans.catalog import catalog, plan_for
 from ..registers.models import Inspector, Institution
 from ..scope import areas_of, visible
-from . import workflow
+from ..inspection import workflow
 
 # 待审时长 filter: label -> minimum whole days since submission.
 AGES = [("", "全部", 0), ("3", "3 天以上", 3), ("7", "7 天以上", 7), ("15", "15 天以上", 15), ("30", "30 天以上", 30)]

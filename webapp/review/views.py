@@ -7,11 +7,11 @@ which htmx swaps in place; a decision this user may not take is a 403 in the mes
 from flask import abort, flash, g, make_response, render_template, request, url_for
 
 from .. import htmx
-from ..audit import display, trail
 from ..inspection.models import Record, Status
 from ..org.models import Role
 from ..security import roles_required
-from . import bp, workflow
+from ..inspection import workflow
+from . import bp
 from . import queue as rq
 
 def _record(record_id):
@@ -89,15 +89,6 @@ DONE_MESSAGES = {
     "return": "已退回，退回原因已显示给检查人员。",
     "withdraw": "已撤回审核，记录回到待审核状态。",
 }
-
-
-@bp.route("/records/<int:record_id>/history")
-def history(record_id):
-    """Every audited change of one record, oldest first."""
-    rec = _record(record_id)
-    rows = display.rows(trail.record_history(rec.id))
-    return render_template("review/history.html", record=rec, rows=rows,
-                           plan_title=rq.plan_titles().get(rec.plan_id, rec.plan_id))
 
 
 @bp.app_template_filter("record_status")

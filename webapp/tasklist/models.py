@@ -5,6 +5,7 @@ import json
 from peewee import CharField, DateTimeField, ForeignKeyField, IntegerField, TextField
 
 from ..db import BaseModel
+from ..audit import trail
 from ..draw.models import Draw
 from ..org.models import Area, User
 from ..states import State
@@ -64,3 +65,9 @@ class SourceMapping(BaseModel):
 
     class Meta:
         indexes = ((("source", "signature"), True),)
+
+
+@trail.locator("task_import")
+def _locate_task_import(row_id):
+    area = ImportBatch.select(ImportBatch.area).where(ImportBatch.id == row_id).scalar()
+    return {"area": area} if area else {}

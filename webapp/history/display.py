@@ -5,11 +5,10 @@ Chinese text: the actor with their unit, the action, the object, and one line pe
 "label：value" or "label：before → after". Names behind ids are looked up in one query per kind
 for the whole page. The words come from labels.py; nothing here invents a label.
 """
-import importlib
 from dataclasses import dataclass, field
 
-from . import labels
-from .trail import decoded
+from ..audit import labels
+from ..audit.trail import decoded
 
 # Fields shown even when unchanged: they say which part of the object the entry is about.
 CONTEXT_KEYS = {"item", "number", "row"}
@@ -68,7 +67,17 @@ def rows(entries):
 
 
 def _model(module, name):
-    return getattr(importlib.import_module(f"webapp.{module}.models"), name)
+    """A feature's model by (package, class) — the history sits above every feature it names."""
+    from ..documents import models as documents
+    from ..draw import models as draw
+    from ..inspection import models as inspection
+    from ..registers import models as registers
+    from ..reports import models as reports
+    from ..tasklist import models as tasklist
+
+    packages = {"documents": documents, "draw": draw, "inspection": inspection, "registers": registers,
+                "reports": reports, "tasklist": tasklist}
+    return getattr(packages[module], name)
 
 
 class _Names:

@@ -1,21 +1,22 @@
-"""Routes of this feature (load → check → act → render), and `flask --app webapp audit verify`."""
-import click
-from flask import abort, g, render_template, request
-from flask.cli import with_appcontext
+"""审计日志 and history pages (load → check → act → render): the log of an area, a record's and an
+institution's history, the chain check."""
+from flask import g, render_template, request
 
 from .. import htmx
-from ..db import db
 from ..org.models import Role, Unit, User
+from ..inspection.models import Record
 from ..registers.models import Institution
+from ..scope import load
 from ..security import roles_required
-from . import bp, display, labels, trail
-from .models import AuditEntry
+from ..audit import labels, trail
+from ..audit.models import AuditEntry
+from . import bp, display
 
 LOG_LIMIT = 300
 
 
 @bp.app_template_filter("audit_action")
-def _action_label(action):
+def action_label(action):
     return labels.action_label(action)
 
 
@@ -33,7 +34,7 @@ def log():
     rows = display.rows(query.order_by(AuditEntry.id.desc()).limit(LOG_LIMIT))
     actions = sorted({r.action for r in scoped.select(AuditEntry.action).distinct()}, key=labels.action_label)
     actors = list(User.select(User, Unit).join(Unit).where(User.id.in_(scoped.select(AuditEntry.actor))).order_by(Unit.name, User.name))
-    return render_template("audit/log.html", rows=rows, total=query.count(), actions=actions, actors=actors,
+    return render_template("history/log.html", rows=rows, total=query.count(), actions=actions, actors=actors,
                            action=action, actor=actor)
 
 
@@ -42,28 +43,20 @@ def log():
 def verify_page():
     """Walk the hash chain and say where it breaks, if it does."""
     count, broken, reason = trail.verify()
-    return htmx.render("audit/verify.html", "audit/_verify.html", count=count, broken=broken, reason=reason)
+    return htmx.render("history/verify.html", "history/_verify.html", count=count, broken=broken, reason=reason)
 
 
 @bp.route("/institutions/<int:institution_id>")
 def institution(institution_id):
     """Every audited change about one institution (register, records, handling, documents)."""
-    inst = Institution.get_or_none(Institution.id == institution_id)
-    if inst is None or not inst.area.is_within(g.user.area):
-        abort(404)
+    inst = load(Institution, institution_id, g.user)
     rows = display.rows(trail.institution_history(inst.id))
-    return render_template("audit/institution.html", institution=inst, rows=rows)
+    return render_template("history/institution.html", institution=inst, rows=rows)
 
 
-@bp.cli.command("verify")
-@with_appcontext
-def verify_command():
-    """Check the audit hash chain; exit 1 at the first broken link."""
-    with db.connection_context():
-        count, broken, reason = trail.verify()
-    if not reason:
-        click.echo(f"审计链完整：共 {count} 条记录")
-        return
-    where = f"第 {count + 1} 条（id={broken.id}）" if broken is not None else f"第 {count + 1} 条（链尾）"
-    click.echo(f"审计链断裂：{where}：{reason}")
-    raise SystemExit(1)
+@bp.route("/records/<int:record_id>")
+def record(record_id):
+    """Every audited change of one record, oldest first."""
+    rec = load(Record, record_id, g.user)
+    rows = display.rows(trail.record_history(rec.id))
+    return render_template("history/record.html", record=rec, rows=rows)

@@ -12,7 +12,7 @@ who inspected the record gets a 403 that says so.
 import datetime
 
 from .. import workflow as machine
-from ..inspection.models import Answer, Record, Result, Status, VisitInspector
+from .models import Answer, Record, Result, Status, VisitInspector
 from ..org.models import Role
 from ..registers.models import Inspector
 

@@ -12,13 +12,13 @@ from webapp import uploads
 from webapp.audit.models import AuditEntry
 from webapp.draw.models import Task
 from webapp.inspection import services
-from webapp.inspection import views as inspection_views
 from webapp.inspection.models import Answer, Evidence, Handling, Record, Status, Visit, VisitInspector
 from webapp.plans.loader import load_plans
 from webapp.plans.versions import PlanVersion
 from webapp.inspection import workflow
 
 from . import factories
+from .write_endpoints import INSPECTION_WRITES
 
 PLAN = "2025-mybj-tianjin"  # seed 000: 29 items in 5 sections
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
@@ -401,18 +401,18 @@ def test_submit_lists_what_is_missing_then_submits(rec, browser):
 def test_write_endpoints_match_their_routes(rec, app):
     adapter = app.url_map.bind("localhost")
     with app.test_request_context():
-        for endpoint, build in inspection_views.WRITE_ENDPOINTS:
+        for endpoint, build in INSPECTION_WRITES:
             url, data = build(rec)
             assert adapter.match(url, method="POST")[0] == endpoint
 
 
 @pytest.mark.parametrize("status", [Status.SUBMITTED, Status.APPROVED])
-@pytest.mark.parametrize("endpoint", [e for e, _ in inspection_views.WRITE_ENDPOINTS])
+@pytest.mark.parametrize("endpoint", [e for e, _ in INSPECTION_WRITES])
 def test_locked_records_refuse_every_write(rec, app, browser, status, endpoint):
     b = browser("jdy1")
     upload(b, rec, "1.1", PNG, "x.png")
     Record.update(status=int(status)).where(Record.id == rec.id).execute()
-    build = dict(inspection_views.WRITE_ENDPOINTS)[endpoint]
+    build = dict(INSPECTION_WRITES)[endpoint]
     with app.test_request_context():
         url, data = build(Record.get_by_id(rec.id))
     resp = b.post(url, data)

@@ -1,26 +1,19 @@
 """The lock: a submitted or approved record is refused by every write endpoint on the server
 (409 with a Chinese message) and nothing changes — no row, no version, no audit entry.
 
-The write endpoints come from the features that own them: `inspection.views.WRITE_ENDPOINTS`
-(answers, evidence, handling, submit) and `review.views.WRITE_ENDPOINTS` (approve, return,
-withdraw), each `(endpoint, build(record) -> (path, form data))`. A test below makes sure no
-POST route that takes a record escapes the list.
+The write endpoints are listed in tests/write_endpoints.py (answers, evidence, handling, submit;
+approve, return, withdraw), each `(endpoint, build(record) -> (path, form data))`. A test below
+makes sure no POST route that takes a record escapes the list.
 """
 import pytest
 
 from webapp.audit.models import AuditEntry
 from webapp.inspection.models import Answer, Evidence, Handling, Record, Status
-from webapp.review import views as review_views
 from webapp.inspection.workflow import LOCK_MESSAGES, TRANSITIONS
 
 from . import factories
 
-try:
-    from webapp.inspection.views import WRITE_ENDPOINTS as INSPECTION_WRITES
-except ImportError:  # the inspection feature not there yet: its endpoints are not tested here
-    INSPECTION_WRITES = []
-
-REVIEW_WRITES = review_views.WRITE_ENDPOINTS
+from .write_endpoints import INSPECTION_WRITES, REVIEW_WRITES
 ALL_WRITES = list(INSPECTION_WRITES) + list(REVIEW_WRITES)
 LOCKED = [Status.SUBMITTED, Status.APPROVED]
 
@@ -42,7 +35,7 @@ def _locked_record(app, org, state):
 
 
 def test_write_endpoints_known():
-    assert INSPECTION_WRITES, "inspection.views.WRITE_ENDPOINTS is missing: its lock is then untested"
+    assert INSPECTION_WRITES and REVIEW_WRITES
     names = [name for name, _ in ALL_WRITES]
     assert len(names) == len(set(n + str(i) for i, n in enumerate(names)))
 
@@ -52,7 +45,7 @@ def test_every_record_write_route_is_listed(app):
     listed = {name for name, _ in ALL_WRITES}
     for rule in app.url_map.iter_rules():
         if "POST" in rule.methods and "record_id" in rule.arguments and rule.endpoint.split(".")[0] in ("inspection", "review"):
-            assert rule.endpoint in listed, f"{rule.rule} ({rule.endpoint}) is a record write path missing from WRITE_ENDPOINTS"
+            assert rule.endpoint in listed, f"{rule.rule} ({rule.endpoint}) is a record write path missing from tests/write_endpoints.py"
 
 
 @pytest.mark.parametrize("entry", INSPECTION_WRITES, ids=[n for n, _ in INSPECTION_WRITES])

@@ -270,45 +270,6 @@ def submit(record_id):
     return htmx.redirect(url_for(".record", record_id=record.id))
 
 
-# Every write endpoint of this feature, with how to build a valid request for a record: the
-# review feature's lock test posts each of them to a submitted/approved record and expects 409.
-# (paths are built by hand so that no request context is needed; a test checks they match.)
-def _first_item(record):
-    cl = Checklist.load(record)
-    return cl.sections[0].items[0].key
-
-
-def _answer_req(record):
-    key = _first_item(record)
-    return f"/inspection/records/{record.id}/items/{key}", {"result": "pass", "note": "", "finding": "", "version": "0"}
-
-
-def _evidence_req(record):
-    return f"/inspection/records/{record.id}/items/{_first_item(record)}/evidence", {}
-
-
-def _evidence_remove_req(record):
-    ev = Evidence.select().where(Evidence.record == record.id).first()
-    return f"/inspection/records/{record.id}/evidence/{ev.id if ev else 0}/remove", {}
-
-
-def _handling_req(record):
-    return f"/inspection/records/{record.id}/handling", {"opinion": "1", "version": "0"}
-
-
-def _submit_req(record):
-    return f"/inspection/records/{record.id}/submit", {}
-
-
-WRITE_ENDPOINTS = [
-    ("inspection.answer", _answer_req),
-    ("inspection.evidence_add", _evidence_req),
-    ("inspection.evidence_remove", _evidence_remove_req),
-    ("inspection.handling", _handling_req),
-    ("inspection.submit", _submit_req),
-]
-
-
 @panels.panel(order=10)
 def _institution_records(inst, user):
     """The unit's inspection records, newest first, on its register page."""

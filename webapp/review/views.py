@@ -105,15 +105,3 @@ def _record_editable(record):
 @bp.app_template_global("record_locked")
 def _record_locked(record):
     return not workflow.is_editable(record)
-
-
-# The review's own write endpoints, in the shape of inspection.views.WRITE_ENDPOINTS: how to
-# build a request for a record. tests/test_locking.py posts them to locked records.
-def _decide_req(verb):
-    def build(record):
-        return f"/review/records/{record.id}/{verb}", {"reason": "测试原因"}
-
-    return build
-
-
-WRITE_ENDPOINTS = [("review.decide", _decide_req(v)) for v in ("approve", "return", "withdraw")]

@@ -16,7 +16,7 @@ from decimal import Decimal, InvalidOperation
 
 from ..audit import trail
 from .. import uploads
-from ..errors import Invalid, too_long  # noqa: F401  (views catch services.Invalid)
+from ..errors import Invalid, too_long
 from ..db import locked, write
 from ..draw import past
 from ..draw.models import Task, TaskInspector

@@ -18,7 +18,8 @@ from ..registers import panels
 from ..security import require, roles_required
 from . import bp, services, workflow
 from .models import Evidence, Record, Result, Status, Visit, VisitInspector
-from .services import Checklist, Conflict, Invalid
+from ..errors import Invalid
+from .services import Checklist, Conflict
 
 def _record(record_id):
     """The record if the user's area covers it (404 otherwise: its existence is not disclosed)."""

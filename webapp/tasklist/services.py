@@ -10,7 +10,7 @@ import json
 from .. import uploads
 from .. import workflow as machine
 from ..audit import trail
-from ..errors import Invalid  # noqa: F401  (views catch services.Invalid)
+from ..errors import Invalid
 from ..db import transaction
 from ..draw import services as draw_services
 from ..draw.models import Draw, DrawSource, Task, TaskInspector

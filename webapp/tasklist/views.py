@@ -3,6 +3,7 @@ resolution row by row, the all-or-nothing confirmation, the result."""
 from flask import abort, flash, g, render_template, request, url_for
 
 from .. import downloads, htmx
+from ..errors import Invalid
 from ..org.models import Area, Role
 from ..registers.services import kind_names
 from ..scope import can_see_area
@@ -36,7 +37,7 @@ def upload():
     form = {k: request.form.get(k, "").strip() for k in ("plan", "area", "source")}
     try:
         batch, note = services.start(g.user, form, request.files.get("file"))
-    except services.Invalid as e:
+    except Invalid as e:
         return _index(form, e.errors, 422)
     except services.AlreadyImported as e:
         return _index(form, {}, 200, message=str(e))
@@ -70,12 +71,12 @@ def mapping(batch_id):
         try:
             services.save_mapping(batch, request.form, g.user)
             return htmx.redirect(url_for("tasklist.batch", batch_id=batch.id))
-        except services.Invalid as e:
+        except Invalid as e:
             errors = e.errors
     try:
         ctx = services.mapping_context(batch, form)
         preview = services.mapped_preview(batch, ctx["current"])
-    except services.Invalid as e:
+    except Invalid as e:
         return _unusable(batch, e)
     return render_template("tasklist/mapping.html", batch=batch, errors=errors, labels=FIELD_LABELS,
                            preview=preview, **ctx), 422 if errors else 200
@@ -88,7 +89,7 @@ def mapping_preview(batch_id):
     batch = _batch(batch_id)
     try:
         preview = services.mapped_preview(batch, request.form)
-    except services.Invalid as e:
+    except Invalid as e:
         return _unusable(batch, e)
     return render_template("tasklist/_mapping_preview.html", labels=FIELD_LABELS, fields=services.matching.FIELDS, preview=preview)
 
@@ -102,7 +103,7 @@ def _unusable(batch, e):
 def _page(batch, status=200, **extra):
     try:
         return _render_page(batch, status, **extra)
-    except services.Invalid as e:
+    except Invalid as e:
         return _unusable(batch, e)
 
 
@@ -132,7 +133,7 @@ def resolve(batch_id, number):
     b = _batch(batch_id)
     try:
         services.resolve(b, number, request.form, g.user)
-    except services.Invalid as e:
+    except Invalid as e:
         return _page(b, 422, errors=e.errors, err_row=number, typed=request.form)
     if htmx.is_partial():
         return _page(b)
@@ -161,7 +162,7 @@ def confirm(batch_id):
     except services.AlreadyImported as e:
         flash(str(e), "info")
         return htmx.redirect(url_for("tasklist.batch", batch_id=b.id))
-    except services.Invalid as e:
+    except Invalid as e:
         return _page(b, 422, errors=e.errors)
     flash(f"导入完成：{draw.tasks.count()} 项任务已下发到执法人员（抽取记录第 {draw.id} 号）。", "success")
     return htmx.redirect(url_for("tasklist.batch", batch_id=b.id))
@@ -174,7 +175,7 @@ def discard(batch_id):
     b = _batch(batch_id)
     try:
         services.discard(b, g.user)
-    except services.Invalid as e:
+    except Invalid as e:
         flash(e.errors["discard"], "error")
         return htmx.redirect(url_for("tasklist.batch", batch_id=b.id))
     flash("已放弃该清单的导入，未写入任何任务。", "info")

@@ -19,7 +19,8 @@ MESSAGES = {
     404: ("页面不存在", "您要找的页面不存在或已被删除。"),
     405: ("请求方式不允许", "此页面不接受这种请求方式。"),
     409: ("操作冲突", "该记录当前状态不允许此操作。"),
-    413: ("文件过大", "上传的文件超过了大小限制。"),
+    413: ("内容过大", "提交的内容或文件超过了大小限制。"),
+    422: ("内容有误", "提交的内容有误，请检查后重新提交。"),
     503: ("系统繁忙", "系统繁忙，请稍后重试。"),
     500: ("系统错误", "服务器处理时出现错误，已记录。请稍后重试或联系管理员。"),
 }
@@ -46,6 +47,12 @@ def init_app(app):
         # page keeps what was typed (htmx does not swap a 503 over the form).
         resp = render_error(503, str(e))
         return resp[0], 503, {"Retry-After": "2"}
+
+    @app.errorhandler(Invalid)
+    def _invalid(e):
+        # A user mistake that no view caught (e.g. the model layer's last length check): the
+        # messages in Chinese with a 422, never a 500. Views that know the form show them inline.
+        return render_error(422, "；".join(e.errors.values()))
 
     @app.errorhandler(CSRFError)
     def _csrf(e):

@@ -4,7 +4,7 @@ from flask import abort, g, render_template, request
 from flask.cli import with_appcontext
 from peewee import JOIN
 
-from .. import htmx
+from .. import htmx, inputs
 from ..db import db
 from ..org.models import Role, User
 from ..registers.models import Institution
@@ -53,8 +53,8 @@ def log():
     query = AuditEntry.select()
     if action:
         query = query.where(AuditEntry.action == action)
-    if actor.isdigit():
-        query = query.where(AuditEntry.actor == int(actor))
+    if inputs.to_int(actor) is not None:
+        query = query.where(AuditEntry.actor == inputs.to_int(actor))
     entries = list(_with_actor(query).order_by(AuditEntry.id.desc()).limit(LOG_LIMIT))
     actions = [r.action for r in AuditEntry.select(AuditEntry.action).distinct().order_by(AuditEntry.action)]
     actors = list(User.select().where(User.id.in_(AuditEntry.select(AuditEntry.actor))).order_by(User.name))

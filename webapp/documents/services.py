@@ -11,7 +11,8 @@ import re
 from flask import current_app
 from peewee import fn
 
-from .. import evidence as files
+from .. import evidence as files, inputs
+from ..errors import Invalid
 from ..audit import trail
 from ..db import db
 from ..inspection.models import Answer, Handling, Record, Result, VisitInspector
@@ -23,7 +24,7 @@ from . import numbering
 from .models import FollowUp, FollowUpResult, Opinion, OpinionStatus
 
 DEFAULT_DEADLINE_DAYS = 15
-MAX_BODY = 5000
+MAX_BODY = Opinion.body.max_length
 
 LOCKED_MESSAGE = "该意见书已签发，内容不能再修改；如需更正，请作废后重新制作（原编号保留并标注作废）。"
 
@@ -177,24 +178,22 @@ def validate(values, today=None):
     clean = {k: (values.get(k) or "").strip() for k in ("subject", "legal_rep", "address", "phone", "body")}
     if not clean["subject"]:
         errors["subject"] = "请填写被监督人。"
-    elif len(clean["subject"]) > 128:
-        errors["subject"] = "被监督人不能超过 128 个字。"
-    for field, label, limit in (("legal_rep", "法定代表人/负责人", 64), ("address", "地址", 255), ("phone", "联系电话", 32)):
-        if len(clean[field]) > limit:
-            errors[field] = f"{label}不能超过 {limit} 个字。"
+    # the limits are the columns' (webapp.inputs: one source for the check and the templates)
+    errors.update(inputs.fit(Opinion, clean, {"subject": "被监督人", "legal_rep": "法定代表人/负责人", "address": "地址",
+                                              "phone": "联系电话", "body": "监督意见"}))
     if not clean["body"]:
         errors["body"] = "请填写监督意见。"
-    elif len(clean["body"]) > MAX_BODY:
-        errors["body"] = f"监督意见不能超过 {MAX_BODY} 个字。"
     raw = values.get("deadline")
     if isinstance(raw, datetime.date):
         clean["deadline"] = raw
     else:
         try:
-            clean["deadline"] = datetime.date.fromisoformat((raw or "").strip())
-        except ValueError:
+            # a deadline lies ahead, but within the year (a far date is a typo, not an order)
+            clean["deadline"] = inputs.parse_date(raw, "deadline", latest=today + datetime.timedelta(days=366),
+                                                  earliest=None, label="改正期限")
+        except Invalid as e:
             clean["deadline"] = None
-            errors["deadline"] = "请填写改正期限（日期）。"
+            errors.update(e.errors)
     if clean.get("deadline") and clean["deadline"] < today:
         errors["deadline"] = "改正期限不能早于今天。"
     return clean, errors
@@ -300,12 +299,14 @@ def void(user, opinion, reason, redo=False):
     reason = (reason or "").strip()
     if not reason:
         raise DocumentError("作废时必须填写原因。", 400, "reason")
+    if inputs.too_long(Opinion.void_reason, reason):
+        raise DocumentError("作废原因" + inputs.too_long(Opinion.void_reason, reason), 400, "reason")
     if opinion.status != OpinionStatus.ISSUED:
         raise DocumentError(f"该意见书当前为“{opinion.state.label}”，不能作废。", 409)
     now = datetime.datetime.now()
     new = None
     with db.atomic():
-        n = (Opinion.update(status=OpinionStatus.VOIDED, voided_by=user.id, voided_at=now, void_reason=reason[:1000])
+        n = (Opinion.update(status=OpinionStatus.VOIDED, voided_by=user.id, voided_at=now, void_reason=reason)
              .where((Opinion.id == opinion.id) & (Opinion.status == OpinionStatus.ISSUED)).execute())
         if n != 1:
             raise DocumentError("该意见书状态已被他人更改，请刷新页面。", 409)
@@ -358,18 +359,16 @@ def add_follow_up(user, opinion, values, evidence=None):
     if result not in FollowUpResult.LABELS:
         errors["result"] = "请选择复查结论。"
     try:
-        date = datetime.date.fromisoformat((values.get("date") or "").strip())
-        if date > datetime.date.today():
-            errors["date"] = "复查日期不能晚于今天。"
-        elif opinion.issued_at and date < opinion.issued_at.date():
+        date = inputs.parse_date(values.get("date"), "date", latest=datetime.date.today(), label="复查日期")
+        if opinion.issued_at and date < opinion.issued_at.date():
             errors["date"] = "复查日期不能早于签发日期。"
-    except ValueError:
+    except Invalid as e:
         date = None
-        errors["date"] = "请填写复查日期。"
+        errors.update(e.errors)
     ids = []
     for f in ("inspector1", "inspector2"):
         v = (values.get(f) or "").strip()
-        ids.append(int(v) if v.isdigit() else None)
+        ids.append(inputs.to_int(v))
     insp = {i.id: i for i in Inspector.select().where(Inspector.id.in_([i for i in ids if i]) & (Inspector.active == True))}  # noqa: E712
     if not ids[0] or ids[0] not in insp:
         errors["inspector1"] = "请选择复查人员。"
@@ -379,8 +378,8 @@ def add_follow_up(user, opinion, values, evidence=None):
         if i in insp and not insp[i].area.is_within(user.area) and not opinion.area.is_within(insp[i].area):
             errors["inspector1"] = "复查人员须为本辖区执法人员。"
     note = (values.get("note") or "").strip()
-    if len(note) > 2000:
-        errors["note"] = "说明不能超过 2000 个字。"
+    if inputs.too_long(FollowUp.note, note):
+        errors["note"] = "说明" + inputs.too_long(FollowUp.note, note)
     if result in (FollowUpResult.PARTIAL, FollowUpResult.NOT_DONE) and not note:
         errors["note"] = "部分整改或未整改时请说明情况。"
     if errors:

@@ -23,6 +23,7 @@ from peewee import Case
 
 from ..audit import trail
 from ..db import db
+from ..inputs import to_int, too_long
 from ..org.models import Area, Unit, User
 from ..registers.models import Inspector, Institution, InstitutionKind, Recusal
 from .models import Draw, DrawSource, InspectorSwap, Task, TaskInspector
@@ -401,10 +402,13 @@ def swap(task, old_id, new_id, reason, actor):
         errors["old"] = "抽取尚未确认：未确认的结果可整体作废后重新抽取，不逐人调换"
     elif row is None:
         errors["old"] = "请选择要调换的执法人员"
-    if not str(new_id or "").isdigit() or int(new_id) not in allowed:
+    new_id = to_int(str(new_id or ""))
+    if new_id is None or new_id not in allowed:
         errors["new"] = "请选择可替换的执法人员（在岗、本辖区、未申报回避、不在该任务中）"
     if not reason:
         errors["reason"] = "请填写调换原因"
+    elif too_long(InspectorSwap.reason, reason):
+        errors["reason"] = "调换原因" + too_long(InspectorSwap.reason, reason)
     if not errors and swaps_used(draw) + 1 > swap_cap(draw):
         errors["reason"] = f"调换次数已达上限（抽取人员的 {int(float(current_app.config.get('DRAW_SWAP_CAP', 0.15)) * 100)}%，本次抽取最多 {swap_cap(draw)} 次）"
     if errors:

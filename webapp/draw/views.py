@@ -4,7 +4,7 @@ from urllib.parse import quote
 from flask import Response, abort, flash, g, render_template, request, url_for
 from peewee import fn
 
-from .. import htmx
+from .. import htmx, inputs
 from ..org.models import Area, Role
 from ..plans.catalog import catalog
 from ..scope import areas_of, can_see_area, visible
@@ -57,13 +57,16 @@ def run():
     area = Area.get_or_none(Area.code == form["area"])
     if area is None or not can_see_area(g.user, area):
         errors["area"] = "请选择您辖区内的地区"
-    if form["seed"] and not (form["seed"].isdigit() and len(form["seed"]) <= 15):
+    seed = inputs.to_int(form["seed"], hi=10**15 - 1)
+    if form["seed"] and seed is None:
         errors["seed"] = "随机种子应为不超过15位的非负整数，或留空由系统生成"
     if not form["witnesses"]:
         errors["witnesses"] = "请填写监督见证人"
+    elif inputs.too_long(Draw.witnesses, form["witnesses"]):
+        errors["witnesses"] = "监督见证人" + inputs.too_long(Draw.witnesses, form["witnesses"])
     if not errors:
         try:
-            draw = services.run_draw(plan, area, g.user, seed=int(form["seed"]) if form["seed"] else None, witnesses=form["witnesses"])
+            draw = services.run_draw(plan, area, g.user, seed=seed, witnesses=form["witnesses"])
             return htmx.redirect(url_for("draw.detail", draw_id=draw.id))
         except services.DrawError as e:
             errors["form"] = str(e)

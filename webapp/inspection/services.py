@@ -11,7 +11,7 @@ from decimal import Decimal, InvalidOperation
 
 
 from ..audit import trail
-from .. import evidence as files
+from .. import evidence as files, inputs
 from ..errors import Invalid  # noqa: F401  (views catch services.Invalid)
 from ..db import db
 from ..draw.models import Task, TaskInspector
@@ -136,22 +136,21 @@ def start_record(user, task, form):
         return existing
     errors = {}
     try:
-        date = datetime.date.fromisoformat((form.get("date") or "").strip())
-        if date > datetime.date.today():
-            errors["date"] = "检查日期不能晚于今天。"
-    except ValueError:
-        errors["date"] = "请填写检查日期，如 2025-06-15。"
+        # a visit is recorded on the day or after it: never ahead, never before the system's time
+        date = inputs.parse_date(form.get("date"), "date", latest=datetime.date.today(), label="检查日期")
+    except Invalid as e:
+        errors.update(e.errors)
     place = (form.get("place") or "").strip()
+    representative = (form.get("representative") or "").strip()
+    title = (form.get("representative_title") or "").strip()
+    errors.update(inputs.fit(Visit, {"place": place, "representative": representative, "representative_title": title},
+                             {"place": "检查地点", "representative": "在场人员姓名", "representative_title": "职务"}))
     if not place:
         errors["place"] = "请填写检查地点。"
-    representative = (form.get("representative") or "").strip()
     if not representative:
         errors["representative"] = "请填写被检查单位在场人员姓名。"
     allowed = {i.id: i for i in inspector_choices(user, task)}
-    try:
-        chosen_ids = list(dict.fromkeys(int(x) for x in form.getlist("inspectors")))
-    except ValueError:
-        chosen_ids = []
+    chosen_ids = inputs.to_ids(form.getlist("inspectors"))
     chosen = [allowed[i] for i in chosen_ids if i in allowed]
     recused = {r.inspector_id for r in Recusal.select().where(Recusal.institution == task.institution_id)}
     mine = my_inspector(user)
@@ -169,7 +168,7 @@ def start_record(user, task, form):
         versions.remember_version(plan)
         visit = Visit.create(institution=task.institution_id, area=task.area_id, date=date, place=place,
                              representative=representative,
-                             representative_title=(form.get("representative_title") or "").strip()[:64],
+                             representative_title=title,
                              created_by=user)
         for pos, insp in enumerate(chosen):
             VisitInspector.create(visit=visit, inspector=insp, position=pos)
@@ -296,10 +295,7 @@ class Checklist:
 
 
 def _int(value, default=0):
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return default
+    return inputs.to_int(value, default, lo=inputs.INT_MIN, hi=inputs.INT_MAX)
 
 
 def answer_errors(result, finding):
@@ -319,8 +315,7 @@ def save_answer(user, record, item_key, form):
     finding = (form.get("finding") or "").strip()
     seen = _int(form.get("version"), -1)
     errors = answer_errors(result, finding)
-    if len(note) > 2000 or len(finding) > 2000:
-        errors["note"] = "说明不能超过 2000 字。"
+    errors.update(inputs.fit(Answer, {"note": note, "finding": finding}, {"note": "说明", "finding": "不合格情形"}))
     if errors:
         raise Invalid(errors)
     if result != Result.FAIL:
@@ -449,7 +444,8 @@ def save_handling(user, record, plan, form):
     if case_kind and case_kind not in kinds:
         errors["case_kind"] = "请从列表中选择案件类别。"
     values["case_kind"] = case_kind
-    values["note"] = (form.get("note") or "").strip()[:2000]
+    values["note"] = (form.get("note") or "").strip()
+    errors.update(inputs.fit(Handling, {"note": values["note"]}, {"note": "说明"}))
     penalty_parts = [k for k, _ in PENALTY_FLAGS if k != "order_correction" and values[k]]
     if not values["penalty"] and (penalty_parts or values["fine_fen"] or values["confiscation_fen"]):
         errors["penalty"] = "填写了处罚内容，请同时勾选“行政处罚”。"

@@ -7,6 +7,7 @@ import re
 from dataclasses import dataclass, field
 
 
+from .. import inputs
 from ..audit import trail
 from ..plans.catalog import catalog  # the vocabulary (kinds, services) lives with the plans
 from ..db import db
@@ -36,7 +37,8 @@ INSTITUTION_HEADERS = dict(INSTITUTION_COLUMNS)
 INSPECTOR_COLUMNS = [("name", "姓名"), ("cert_no", "执法证号"), ("unit", "所在单位"), ("specialties", "专业"),
                      ("active", "状态"), ("user", "登录账号"), ("recusals", "回避单位")]
 LIST_SPLIT = re.compile(r"[、,，;；/\n]+")
-MAX_LEN = {"name": 128, "license_no": 64, "address": 255, "legal_rep": 64, "phone": 32}
+# the column sizes are the limits (webapp.inputs.limit reads the model: one source)
+MAX_LEN = {k: inputs.limit(getattr(Institution, k)) for k in ("name", "license_no", "address", "legal_rep", "phone")}
 
 
 class Conflict(Exception):
@@ -401,24 +403,27 @@ def check_inspector(data, user=None, instance_id=None):
     clean["name"] = (data.get("name") or "").strip()
     if not clean["name"]:
         errors["name"] = "请填写姓名"
-    elif len(clean["name"]) > 64:
-        errors["name"] = "姓名不能超过64个字"
+    elif inputs.too_long(Inspector.name, clean["name"]):
+        errors["name"] = "姓名" + inputs.too_long(Inspector.name, clean["name"])
     clean["cert_no"] = (data.get("cert_no") or "").strip()
     if not clean["cert_no"]:
         errors["cert_no"] = "请填写执法证号"
-    elif len(clean["cert_no"]) > 32:
-        errors["cert_no"] = "执法证号不能超过32位"
+    elif inputs.too_long(Inspector.cert_no, clean["cert_no"]):
+        errors["cert_no"] = "执法证号" + inputs.too_long(Inspector.cert_no, clean["cert_no"])
     else:
         other = Inspector.get_or_none(Inspector.cert_no == clean["cert_no"])
         if other is not None and other.id != instance_id:
             errors["cert_no"] = f"执法证号已登记给“{other.name}”"
-    unit = Unit.get_or_none(Unit.id == data.get("unit")) if str(data.get("unit") or "").isdigit() else None
+    unit_id = inputs.to_int(str(data.get("unit") or ""))
+    unit = Unit.get_or_none(Unit.id == unit_id) if unit_id is not None else None
     if unit is None:
         errors["unit"] = "请选择所在单位"
     elif user is not None and not unit.area.is_within(user.area):
         errors["unit"] = "该单位不在您的辖区内"
     clean["unit"] = unit
-    clean["specialties"] = ",".join(s for s in (x.strip() for x in LIST_SPLIT.split(data.get("specialties") or "")) if s)[:255]
+    clean["specialties"] = ",".join(s for s in (x.strip() for x in LIST_SPLIT.split(data.get("specialties") or "")) if s)
+    if inputs.too_long(Inspector.specialties, clean["specialties"]):
+        errors["specialties"] = "专业" + inputs.too_long(Inspector.specialties, clean["specialties"])
     clean["active"] = str(data.get("active", "")) in ("1", "on", "true", "y")
     username = (data.get("user") or "").strip()
     clean["user"] = None
@@ -477,10 +482,12 @@ def declare_recusal(insp, credit_code, reason, actor, user=None):
     reason = (reason or "").strip()
     if not reason:
         errors["reason"] = "请填写回避理由"
+    elif inputs.too_long(Recusal.reason, reason):
+        errors["reason"] = "回避理由" + inputs.too_long(Recusal.reason, reason)
     if errors:
         return None, errors
     with db.atomic():
-        rec = Recusal.create(inspector=insp, institution=inst, reason=reason[:255])
+        rec = Recusal.create(inspector=insp, institution=inst, reason=reason)
         trail.record(actor, "recusal.create", "inspector", insp.id, after={"institution": inst.id, "name": inst.name, "reason": rec.reason})
     return rec, {}
 

@@ -10,6 +10,7 @@ import json
 
 from ..audit import trail
 from ..db import db
+from ..inputs import too_long
 from ..org.models import Role, Unit
 from .figures import Period
 from .models import SummaryReport, SummaryStatus
@@ -62,6 +63,9 @@ def submit(user, plan, area, period=Period(), phone=""):
     """Compute the tables now and store them frozen as a new version."""
     if not can_prepare(user, area):
         raise SummaryError("只有本单位的填表人可以提交本辖区的汇总表。", 403)
+    phone = (phone or user.phone or "").strip()
+    if too_long(SummaryReport.phone, phone):
+        raise SummaryError("联系电话" + too_long(SummaryReport.phone, phone), 400)
     tables = build_all(plan, area, period)
     with db.atomic():
         last = (SummaryReport.select().where((SummaryReport.plan_id == plan.id) & (SummaryReport.area == area))
@@ -75,7 +79,7 @@ def submit(user, plan, area, period=Period(), phone=""):
             plan_id=plan.id, plan_version=plan.version, area=area, number=number,
             period_start=period.start, period_end=period.end, status=int(S.SUBMITTED),
             figures=json.dumps(to_json(tables), ensure_ascii=False), unit_name=unit_name(area),
-            prepared_by=user, phone=(phone or user.phone or "").strip()[:32])
+            prepared_by=user, phone=phone)
         trail.record(user, "summary.submit", "summary_report", report.id, after={
             "plan": plan.id, "area": area.code, "number": number, "status": S.SUBMITTED.label})
     return report
@@ -119,6 +123,8 @@ def approve(user, report):
 def return_(user, report, reason):
     if not (reason or "").strip():
         raise SummaryError("退回时必须填写退回原因。", 400)
+    if too_long(SummaryReport.return_reason, reason.strip()):
+        raise SummaryError("退回原因" + too_long(SummaryReport.return_reason, reason.strip()), 400)
     return _apply(user, report, "return", reason.strip())
 
 

@@ -12,6 +12,7 @@ from .. import evidence as files
 from ..audit import trail
 from ..errors import Invalid  # noqa: F401  (views catch services.Invalid)
 from ..db import db
+from ..inputs import to_ids, to_int, too_long
 from ..draw import services as draw_services
 from ..draw.models import Draw, DrawSource, Task, TaskInspector
 from ..org.models import Area, Unit as OrgUnit
@@ -134,7 +135,8 @@ def start(user, form, upload):
     plan = catalog().get((form.get("plan") or "").strip())
     if plan is None or plan.kind != "random":
         errors["plan"] = "请选择计划"
-    area = Area.get_or_none(Area.id == int(form["area"])) if str(form.get("area") or "").isdigit() else None
+    area_id = to_int(str(form.get("area") or ""))
+    area = Area.get_or_none(Area.id == area_id) if area_id is not None else None
     if area is None:
         errors["area"] = "请选择导入到哪个地区"
     elif not can_see_area(user, area):
@@ -142,8 +144,8 @@ def start(user, form, upload):
     source = (form.get("source") or "").strip()
     if not source:
         errors["source"] = "请填写清单来源，如“乌鲁木齐市执法平台”（同一来源的文件下次可免去列对应）"
-    elif len(source) > 64:
-        errors["source"] = "来源名称不能超过64个字"
+    elif too_long(ImportBatch.source, source):
+        errors["source"] = "来源名称" + too_long(ImportBatch.source, source)
     data, name = b"", ""
     if upload is None or not upload.filename:
         errors["file"] = "请选择要上传的清单文件（.xlsx 或 .csv）"
@@ -282,7 +284,7 @@ def resolve(batch, number, form, user):
     action = form.get("action", "")
     res = dict(batch.resolution_dict.get(str(number), {}))
     if action == "link":
-        iid = int(form["institution"]) if str(form.get("institution") or "").isdigit() else None
+        iid = to_int(str(form.get("institution") or ""))
         if iid is None:
             raise Invalid({"institution": "请选择要关联的单位"})
         if iid not in reg.units:
@@ -322,7 +324,7 @@ def resolve(batch, number, form, user):
         res["deadline"] = d.isoformat()
     elif action == "inspectors":
         chosen = form.getlist("inspectors") if hasattr(form, "getlist") else form.get("inspectors", [])
-        ids = [int(x) for x in chosen if str(x).isdigit()]
+        ids = to_ids(str(x) for x in chosen)
         if form.get("random") or not ids:
             res["inspectors"] = "random"
         else:

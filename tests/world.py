@@ -27,10 +27,37 @@ USERS = [("anonymous", None), ("inspector", "jdy1"), ("reviewer", "shr1"), ("hea
 STRING_ARGS = {"kind": ["pdf", "xlsx"], "verb": ["review", "approve", "return", "withdraw"]}
 
 
+_plans = {}
+
+
+def _cached_plans(original):
+    """The factories load the repository's plans many times per world: once per session is enough
+    (the plan files do not change during the tests)."""
+    def load(path=None):
+        if path not in _plans:
+            _plans[path] = original(path)
+        return _plans[path]
+
+    return load
+
+
 def build(app, org):
     """Make the world (inside an app context); returns a namespace with `.args` {arg: [values]}."""
+    from webapp.plans import loader
+
+    original = loader.load_plans
+    loader.load_plans = _cached_plans(original)
+    try:
+        return _build(app, org)
+    finally:
+        loader.load_plans = original
+
+
+def _build(app, org):
     from webapp.documents import services as documents
+    from webapp import evidence as files
     from webapp.draw import services as draw_services
+    from webapp.draw.models import Task
     from webapp.inspection.models import Evidence, Status
     from webapp.inspection.services import plan_of
     from webapp.plans.catalog import catalog
@@ -59,8 +86,8 @@ def build(app, org):
         w.draft = factories.start_inspection(w.task, [u.insp1, u.insp2])
         w.open_task = factories.make_task(w.clinic, [u.insp1, u.insp2], plan_id="2025-xj-yiliao")
         keys = factories.load_item_keys(w.draft)
-        w.evidence = Evidence.create(record=w.draft, item_key=keys[0], sha256="a" * 64, filename="照片.jpg",
-                                     mime="image/jpeg", size=3, uploaded_by=u.insp1)
+        w.evidence = Evidence.create(record=w.draft, item_key=keys[0], sha256=files.store(b"\xff\xd8\xff"),
+                                     filename="照片.jpg", mime="image/jpeg", size=3, uploaded_by=u.insp1)
         # a submitted record (review routes) and an approved one with failures (documents)
         w.submitted = factories.make_record(org, status=Status.SUBMITTED, fails=1)
         w.failed = factories.make_failed_record(org.d1, w.hospital, [u.insp1, u.insp2],
@@ -90,15 +117,23 @@ def build(app, org):
             "plan_id": [w.draft.plan_id, "2024-county-yiliao"], "code": [w.issued.code],
             **STRING_ARGS,
         }
+        draw_task = w.draw.tasks.order_by(Task.id).first()
+        w.prefer = {("review", "record_id"): w.submitted.id, ("documents", "record_id"): w.failed.id,
+                    ("inspection", "task_id"): w.open_task.id, ("draw", "task_id"): draw_task.id,
+                    **{(f"documents.{e}", "opinion_id"): w.issued.id for e in ("void", "print_pdf", "follow_up")}}
         w.unit_ids = [x.id for x in Unit.select()]
     return w
 
 
 def url_args(rule, w, pick=0):
-    """The arguments of rule filled from the world (the pick-th value of each, wrapping)."""
+    """The arguments of rule filled from the world (the pick-th value of each, wrapping); a
+    feature's own kind of record first (review: the submitted one; documents: the failed one)."""
     out = {}
     for name in rule.arguments:
         values = w.args.get(name)
+        preferred = w.prefer.get((rule.endpoint, name), w.prefer.get((rule.endpoint.split(".")[0], name)))
+        if values and preferred is not None:
+            values = [preferred] + [v for v in values if v != preferred]
         assert values, f"{rule.rule}: the world has no value for <{name}> — add one to tests/world.py"
         conv = rule._converters.get(name)
         options = getattr(conv, "items", None)  # <any(a, b):verb>

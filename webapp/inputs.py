@@ -175,7 +175,7 @@ def parse_page(value):
     return n
 
 
-def parse_decimal(value, field, places=2, max_digits=13, label="金额"):
+def parse_decimal(value, field, places=2, max_digits=13, label="金额", precision=None):
     """A non-negative decimal with at most `places` decimals and `max_digits` before the point
     (ASCII digits); '' is None. Raises Invalid({field: message}). Never goes through a float."""
     text = (value or "").strip()
@@ -193,7 +193,7 @@ def parse_decimal(value, field, places=2, max_digits=13, label="金额"):
     except InvalidOperation:
         raise Invalid({field: f"请填写{label}数字，如 5000 或 5000.50。"}) from None
     if -number.as_tuple().exponent > places:
-        raise Invalid({field: f"{label}最多到小数点后 {places} 位。"})
+        raise Invalid({field: f"{label}最多到{precision or f'小数点后 {places} 位'}。"})
     return number
 
 

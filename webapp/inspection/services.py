@@ -7,7 +7,6 @@ Callers (views) have already checked access and `workflow.ensure_editable(record
 import datetime
 import re
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
 
 
 from ..audit import trail
@@ -385,7 +384,6 @@ def remove_evidence(user, record, evidence):
 # Handling (处理, seed 000 三(四))
 # ------------------------------------------------------------------------------------------------
 
-_MONEY_RE = re.compile(r"^\d+(\.\d+)?$")
 MAX_FEN = 10**12  # 一百亿元: far above any penalty; keeps a typo from becoming a number
 
 
@@ -395,19 +393,13 @@ def parse_money(text):
     s = (text or "").strip().replace(",", "").replace("，", "").replace(" ", "")
     if s.endswith("元"):
         s = s[:-1]
-    if s in ("", "0"):
-        return 0
-    if s.startswith("-"):
-        raise ValueError("金额不能为负数。")
-    if not _MONEY_RE.match(s):
-        raise ValueError("请填写以元为单位的金额数字，如 5000 或 5000.50。")
     try:
-        value = Decimal(s)
-    except InvalidOperation:
-        raise ValueError("请填写以元为单位的金额数字，如 5000 或 5000.50。") from None
-    if value.as_tuple().exponent < -2:
-        raise ValueError("金额最多到分（小数点后两位）。")
-    fen = int(value * 100)
+        # the one decimal parser (ASCII digits, bounded length: a 5,000-digit amount is a field error)
+        value = inputs.parse_decimal(s, "money", places=2, max_digits=13, label="以元为单位的金额",
+                                     precision="分（小数点后两位）")
+    except Invalid as e:
+        raise ValueError(e.errors["money"]) from None
+    fen = int((value or 0) * 100)
     if fen >= MAX_FEN:
         raise ValueError("金额过大，请核对。")
     return fen

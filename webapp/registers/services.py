@@ -100,7 +100,8 @@ def check_institution(data, user=None, instance_id=None, unique=True):
     """
     errors, clean = {}, {}
     for key in ("name", "license_no", "address", "legal_rep", "phone"):
-        value = str(data.get(key) or "").strip()
+        # the one text rule also for workbook cells (a request's values are cleaned already)
+        value = inputs.clean_text(str(data.get(key) or "")).strip()
         if len(value) > MAX_LEN[key]:
             errors[key] = f"{INSTITUTION_HEADERS[key]}不能超过{MAX_LEN[key]}个字"
         clean[key] = value

@@ -5,7 +5,8 @@ import click
 from flask import Response, abort, flash, g, request, url_for
 from flask.cli import with_appcontext
 
-from .. import htmx
+from .. import htmx, inputs
+from ..errors import Invalid
 from ..db import db
 from ..org.models import Area
 from ..scope import areas_of, can_see_area
@@ -24,9 +25,9 @@ def _date(name, errors):
     if not raw:
         return None
     try:
-        return datetime.date.fromisoformat(raw)
-    except ValueError:
-        errors[name] = "日期格式应为 2025-06-30"
+        return inputs.parse_date(raw, name, latest=inputs.within_a_year())
+    except Invalid as e:
+        errors.update(e.errors)
         return None
 
 

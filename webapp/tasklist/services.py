@@ -12,7 +12,7 @@ from .. import evidence as files
 from ..audit import trail
 from ..errors import Invalid  # noqa: F401  (views catch services.Invalid)
 from ..db import db
-from ..inputs import to_ids, to_int, too_long
+from ..inputs import EARLIEST, to_ids, to_int, too_long, within_a_year
 from ..draw import services as draw_services
 from ..draw.models import Draw, DrawSource, Task, TaskInspector
 from ..org.models import Area, Unit as OrgUnit
@@ -321,6 +321,8 @@ def resolve(batch, number, form, user):
         d = matching.parse_date(form.get("deadline"))
         if d is None:
             raise Invalid({"deadline": "请填写正确的日期，如 2025-10-31"})
+        if not EARLIEST <= d <= within_a_year():
+            raise Invalid({"deadline": f"完成时限应在 {EARLIEST.isoformat()} 至 {within_a_year().isoformat()} 之间"})
         res["deadline"] = d.isoformat()
     elif action == "inspectors":
         chosen = form.getlist("inspectors") if hasattr(form, "getlist") else form.get("inspectors", [])

@@ -191,3 +191,33 @@ def test_parse_date_range():
         inputs.parse_date("2025-W24-1", "d")
     with pytest.raises(Invalid):
         inputs.parse_date(inputs.within_a_year() + datetime.timedelta(days=1), "d", latest=inputs.within_a_year())
+
+
+# ---- the rules themselves, for any input ----------------------------------------------------
+
+from hypothesis import given, settings, strategies as st  # noqa: E402
+
+ANY_TEXT = st.text(st.characters(codec=None, exclude_categories=()), max_size=200)
+
+
+@settings(max_examples=300, derandomize=True, database=None)
+@given(ANY_TEXT)
+def test_clean_text_leaves_no_control_character_and_is_idempotent(text):
+    out = inputs.clean_text(text)
+    assert not inputs._CONTROL.search(out) and "\r" not in out
+    assert inputs.clean_text(out) == out
+    out.encode("utf-8")  # always storable: no lone surrogate left
+
+
+@settings(max_examples=300, derandomize=True, database=None)
+@given(st.one_of(ANY_TEXT, st.integers().map(str)))
+def test_number_parsers_never_raise_anything_but_a_field_error(text):
+    n = inputs.to_int(text)
+    assert n is None or 0 <= n <= inputs.ID_MAX
+    assert 1 <= inputs.parse_page(text) <= inputs.PAGE_MAX
+    for parse in (lambda t: inputs.parse_int(t, "n"), lambda t: inputs.parse_decimal(t, "n"),
+                  lambda t: inputs.parse_date(t, "n")):
+        try:
+            parse(text)
+        except Invalid as e:
+            assert set(e.errors) == {"n"}

@@ -63,7 +63,7 @@ class Record(BaseModel):
     submitted_at = DateTimeField(null=True)
     reviewed_by = ForeignKeyField(User, null=True, on_delete="RESTRICT")
     reviewed_at = DateTimeField(null=True)
-    return_reason = TextField(default="", max_length=500)  # review.workflow.REASON_MAX
+    return_reason = TextField(default="", max_length=500)  # 退回原因: review.workflow reads it
 
     @property
     def state(self):

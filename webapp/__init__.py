@@ -45,8 +45,9 @@ def create_app(test_config=None):
     if not app.config.get("FORMS_DIR"):
         app.config["FORMS_DIR"] = os.path.join(root, "forms")
 
-    from . import cli, db, errors, nav, security, views, workflow
+    from . import cli, db, errors, inputs, nav, security, views, workflow
 
+    inputs.init_app(app)  # request class and route converters: before any route is added
     db.init_app(app)
     security.init_app(app)
     errors.init_app(app)

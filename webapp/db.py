@@ -9,8 +9,11 @@ import time
 from contextlib import contextmanager
 from urllib.parse import parse_qs, unquote, urlparse
 
+import peewee
 from peewee import DatabaseProxy, Model, OperationalError, SqliteDatabase
 from playhouse.postgres_ext import Psycopg3Database
+
+from .errors import BUSY_MESSAGE, Busy, Invalid, too_long  # noqa: F401  (Busy: transaction() raises it)
 
 db = DatabaseProxy()
 
@@ -32,18 +35,43 @@ SQLITE_PRAGMAS = {
     "cache_size": -16000,
 }
 
-BUSY_MESSAGE = "系统繁忙，请稍后重试（您填写的内容仍保留在页面上）。"
 
 
-class Busy(Exception):
-    """The write lock could not be had in time, even after retrying: the view answers 503 with
-    BUSY_MESSAGE and the page keeps what the user typed."""
+
+class TextField(peewee.TextField):
+    """A TEXT column with the longest text the app accepts in it (`max_length`, like a
+    CharField's): webapp.inputs.limit() reads it for the form check, the model check below and
+    the templates. The column itself is unchanged (no migration)."""
+
+    def __init__(self, *args, max_length=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.max_length = max_length
 
 
 class BaseModel(Model):
     class Meta:
         database = db
         legacy_table_names = False
+
+    @classmethod
+    def _normalize_data(cls, data, kwargs):
+        # Every insert, update and save passes here: the last check that a text fits its column
+        # (PostgreSQL would refuse it with a 500, SQLite would store it whole) and holds no NUL.
+        # The features check the same limits first and show them beside the field; this only
+        # catches a path that forgot, as an Invalid (a 422), never a 500 or a silent overflow.
+        normalized = super()._normalize_data(data, kwargs)
+        if isinstance(normalized, dict):
+            errors = {}
+            for field, value in normalized.items():
+                if isinstance(value, str) and isinstance(field, peewee.Field):
+                    n = getattr(field, "max_length", None)
+                    if n is not None and too_long("", value, n):
+                        errors[field.name] = too_long("", value, n)
+                    elif "\x00" in value:
+                        errors[field.name] = "含有无效的控制字符。"
+            if errors:
+                raise Invalid(errors)
+        return normalized
 
 
 def make_database(url, instance_path, busy_timeout_ms=None):

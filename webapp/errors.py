@@ -12,8 +12,15 @@ from flask import make_response, render_template
 from flask_wtf.csrf import CSRFError
 
 from . import htmx
-from .db import Busy
 from .states import Refused
+
+BUSY_MESSAGE = "系统繁忙，请稍后重试（您填写的内容仍保留在页面上）。"
+
+
+class Busy(Exception):
+    """The write lock could not be had in time, even after retrying: the view answers 503 with
+    BUSY_MESSAGE and the page keeps what the user typed."""
+
 
 class Invalid(Exception):
     """User mistakes: {field name: Chinese message}, shown beside the fields (the services of
@@ -37,7 +44,8 @@ MESSAGES = {
     404: ("页面不存在", "您要找的页面不存在或已被删除。"),
     405: ("请求方式不允许", "此页面不接受这种请求方式。"),
     409: ("操作冲突", "该记录当前状态不允许此操作。"),
-    413: ("文件过大", "上传的文件超过了大小限制。"),
+    413: ("内容过大", "提交的内容或文件超过了大小限制。"),
+    422: ("内容有误", "提交的内容有误，请检查后重新提交。"),
     503: ("系统繁忙", "系统繁忙，请稍后重试。"),
     500: ("系统错误", "服务器处理时出现错误，已记录。请稍后重试或联系管理员。"),
 }
@@ -74,6 +82,12 @@ def init_app(app):
         # A state rule a service raised and no view handled (e.g. a write to a locked record):
         # the same page as abort(code, message) gave before services stopped calling abort().
         return render_error(e.code, e.message)
+
+    @app.errorhandler(Invalid)
+    def _invalid(e):
+        # A user mistake that no view caught (e.g. the model layer's last length check): the
+        # messages in Chinese with a 422, never a 500. Views that know the form show them inline.
+        return render_error(422, "；".join(e.errors.values()))
 
     @app.errorhandler(CSRFError)
     def _csrf(e):

@@ -6,9 +6,9 @@ and the only later writes are the print counter, the void mark and follow-up row
 """
 import datetime
 
-from peewee import CharField, DateField, DateTimeField, ForeignKeyField, IntegerField, TextField
+from peewee import CharField, DateField, DateTimeField, ForeignKeyField, IntegerField
 
-from ..db import BaseModel
+from ..db import BaseModel, TextField
 from ..audit import trail
 from ..inspection.models import Record
 from ..org.models import Area, Unit, User
@@ -52,7 +52,7 @@ class Opinion(BaseModel):
     legal_rep = CharField(max_length=64, default="")
     address = CharField(max_length=255, default="")
     phone = CharField(max_length=32, default="")
-    body = TextField(default="")
+    body = TextField(default="", max_length=5000)
     deadline = DateField()
     replaces = ForeignKeyField("self", null=True, backref="replaced_by", on_delete="RESTRICT")
     created_by = ForeignKeyField(User, on_delete="RESTRICT")
@@ -72,7 +72,7 @@ class Opinion(BaseModel):
     # Set once, at void.
     voided_by = ForeignKeyField(User, null=True, on_delete="RESTRICT")
     voided_at = DateTimeField(null=True)
-    void_reason = TextField(default="")
+    void_reason = TextField(default="", max_length=1000)
 
     class Meta:
         indexes = ((("unit", "year", "seq"), True),)
@@ -110,7 +110,7 @@ class FollowUp(BaseModel):
     date = DateField()
     inspector1 = ForeignKeyField(Inspector, on_delete="RESTRICT")
     inspector2 = ForeignKeyField(Inspector, null=True, on_delete="RESTRICT")
-    note = TextField(default="")
+    note = TextField(default="", max_length=2000)
     # Optional evidence file, stored under instance/evidence/ by its SHA-256 like record evidence.
     evidence_sha256 = CharField(max_length=64, default="")
     evidence_name = CharField(max_length=255, default="")

@@ -10,6 +10,7 @@ import string
 from flask import current_app
 
 from ..db import is_postgres, transaction
+from ..inputs import too_long
 from .models import DocumentSeries
 
 DEFAULT_PATTERN = "{简称}卫监意〔{年}〕{序号}号"
@@ -25,8 +26,9 @@ def check_pattern(pattern):
     pattern = (pattern or "").strip()
     if not pattern:
         return "请填写编号格式。"
-    if len(pattern) > 128:
-        return "编号格式不能超过 128 个字符。"
+    problem = too_long(DocumentSeries.pattern, pattern, "编号格式")
+    if problem:
+        return problem
     try:
         names = [f for _, f, _, _ in string.Formatter().parse(pattern) if f is not None]
     except ValueError:

@@ -11,12 +11,12 @@ import re
 from flask import current_app
 from peewee import fn
 
-from .. import phone as phone_rule, uploads
+from .. import inputs, phone as phone_rule, uploads
 from .. import workflow as machine
 from ..audit import trail
 from ..db import transaction
 from ..draw import past
-from ..errors import too_long
+from ..errors import Invalid, too_long
 from ..inspection.models import Answer, Handling, Record, Result, VisitInspector
 from ..org.models import Role
 from ..registers.models import Inspector, Institution
@@ -26,7 +26,7 @@ from . import numbering
 from .models import FollowUp, FollowUpResult, Opinion, OpinionStatus
 
 DEFAULT_DEADLINE_DAYS = 15
-MAX_BODY = 5000
+MAX_BODY = Opinion.body.max_length
 # The length limits the server checks and the fields show (documents/_form.html, _followups.html).
 TEXT_MAX = {"subject": Opinion.subject.max_length, "legal_rep": Opinion.legal_rep.max_length,
             "address": Opinion.address.max_length, "phone": Opinion.phone.max_length, "body": MAX_BODY,
@@ -262,10 +262,12 @@ def validate(values, today=None):
         clean["deadline"] = raw
     else:
         try:
-            clean["deadline"] = datetime.date.fromisoformat((raw or "").strip())
-        except ValueError:
+            # a deadline lies ahead, but within the year (a far date is a typo, not an order)
+            clean["deadline"] = inputs.parse_date(raw, "deadline", latest=today + datetime.timedelta(days=366),
+                                                  earliest=None, label="改正期限")
+        except Invalid as e:
             clean["deadline"] = None
-            errors["deadline"] = "请填写改正期限（日期）。"
+            errors.update(e.errors)
     if clean.get("deadline") and clean["deadline"] < today:
         errors["deadline"] = "改正期限不能早于今天。"
     return clean, errors
@@ -368,6 +370,9 @@ def void(user, opinion, reason, redo=False):
     reason = (reason or "").strip()
     if not reason:
         raise DocumentError("作废时必须填写原因。", 422, "reason")
+    problem = too_long("作废原因", reason, Opinion.void_reason.max_length)
+    if problem:
+        raise DocumentError(problem, 422, "reason")
     now = datetime.datetime.now()
 
     def successor(voided):
@@ -382,7 +387,7 @@ def void(user, opinion, reason, redo=False):
         return new
 
     return MACHINE.apply(user, opinion, "void",
-                         {Opinion.voided_by: user.id, Opinion.voided_at: now, Opinion.void_reason: reason[:1000]},
+                         {Opinion.voided_by: user.id, Opinion.voided_at: now, Opinion.void_reason: reason},
                          before={"number": opinion.number}, after={"reason": reason}, then=successor)
 
 
@@ -423,18 +428,16 @@ def add_follow_up(user, opinion, values, evidence=None):
     if result not in FollowUpResult.LABELS:
         errors["result"] = "请选择复查结论。"
     try:
-        date = datetime.date.fromisoformat((values.get("date") or "").strip())
-        if date > datetime.date.today():
-            errors["date"] = "复查日期不能晚于今天。"
-        elif opinion.issued_at and date < opinion.issued_at.date():
+        date = inputs.parse_date(values.get("date"), "date", latest=datetime.date.today(), label="复查日期")
+        if opinion.issued_at and date < opinion.issued_at.date():
             errors["date"] = "复查日期不能早于签发日期。"
-    except ValueError:
+    except Invalid as e:
         date = None
-        errors["date"] = "请填写复查日期。"
+        errors.update(e.errors)
     ids = []
     for f in ("inspector1", "inspector2"):
         v = (values.get(f) or "").strip()
-        ids.append(int(v) if v.isdigit() else None)
+        ids.append(inputs.to_int(v))
     insp = {i.id: i for i in Inspector.select().where(Inspector.id.in_([i for i in ids if i]) & (Inspector.active == True))}  # noqa: E712
     if not ids[0] or ids[0] not in insp:
         errors["inspector1"] = "请选择复查人员。"

@@ -1,9 +1,9 @@
 """The 双随机 draw and the inspection tasks it produces."""
 import datetime
 
-from peewee import BigIntegerField, BooleanField, CharField, DateField, DateTimeField, ForeignKeyField, IntegerField, TextField
+from peewee import BigIntegerField, BooleanField, CharField, DateField, DateTimeField, ForeignKeyField, IntegerField
 
-from ..db import BaseModel
+from ..db import BaseModel, TextField
 from ..audit import trail
 from ..org.models import Area, User
 from ..registers.models import Inspector, Institution
@@ -40,7 +40,7 @@ class Draw(BaseModel):
     drawn_at = DateTimeField(default=datetime.datetime.now)
     status = IntegerField(default=DrawStatus.PENDING, index=True)  # a confirmed draw never changes
     confirmed_at = DateTimeField(null=True)
-    note = TextField(default="")
+    note = TextField(default="", max_length=2000)
     # The inputs the draw used (candidates, inspectors, 回避, last pairs), compressed: `draw
     # verify` re-runs the algorithm on them, so a later register change does not break the proof.
     snapshot = TextField(default="")

@@ -25,6 +25,7 @@ from .. import workflow as machine
 from ..audit import trail
 from ..db import db, transaction
 from ..errors import too_long
+from ..inputs import to_int
 from ..org.models import Area, Role, Unit, User
 from ..registers.models import Inspector, Institution, InstitutionKind, Recusal
 from . import past
@@ -422,7 +423,8 @@ def swap(task, old_id, new_id, reason, actor):
         errors["old"] = refusal
     elif row is None:
         errors["old"] = "请选择要调换的执法人员"
-    if not str(new_id or "").isdigit() or int(new_id) not in allowed:
+    new_id = to_int(str(new_id or ""))
+    if new_id is None or new_id not in allowed:
         errors["new"] = "请选择可替换的执法人员（在岗、本辖区、未申报回避、不在该任务中）"
     if not reason:
         errors["reason"] = "请填写调换原因"

@@ -3,7 +3,7 @@
 from flask import abort, flash, g, render_template, request, url_for
 from peewee import fn
 
-from .. import downloads, htmx
+from .. import downloads, htmx, inputs
 from ..errors import too_long
 from ..org.models import Area, Role
 from ..plans.catalog import catalog, plan_for
@@ -51,7 +51,8 @@ def run():
     area = Area.get_or_none(Area.code == form["area"])
     if area is None or not can_see_area(g.user, area):
         errors["area"] = "请选择您辖区内的地区"
-    if form["seed"] and not (form["seed"].isdigit() and len(form["seed"]) <= 15):
+    seed = inputs.to_int(form["seed"], hi=10**15 - 1)
+    if form["seed"] and seed is None:
         errors["seed"] = "随机种子应为不超过15位的非负整数，或留空由系统生成"
     if not form["witnesses"]:
         errors["witnesses"] = "请填写监督见证人"
@@ -59,7 +60,7 @@ def run():
         errors["witnesses"] = too_long("监督见证人", form["witnesses"], Draw.witnesses.max_length)
     if not errors:
         try:
-            draw = services.run_draw(plan, area, g.user, seed=int(form["seed"]) if form["seed"] else None, witnesses=form["witnesses"])
+            draw = services.run_draw(plan, area, g.user, seed=seed, witnesses=form["witnesses"])
             return htmx.redirect(url_for("draw.detail", draw_id=draw.id))
         except services.DrawError as e:
             errors["form"] = str(e)

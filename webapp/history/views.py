@@ -2,7 +2,7 @@
 institution's history, the chain check."""
 from flask import g, render_template, request
 
-from .. import htmx
+from .. import htmx, inputs
 from ..org.models import Role, Unit, User
 from ..inspection.models import Record
 from ..registers.models import Institution
@@ -29,8 +29,8 @@ def log():
     query = scoped
     if action:
         query = query.where(AuditEntry.action == action)
-    if actor.isdigit():
-        query = query.where(AuditEntry.actor == int(actor))
+    if inputs.to_int(actor) is not None:
+        query = query.where(AuditEntry.actor == inputs.to_int(actor))
     rows = display.rows(query.order_by(AuditEntry.id.desc()).limit(LOG_LIMIT))
     actions = sorted({r.action for r in scoped.select(AuditEntry.action).distinct()}, key=labels.action_label)
     actors = list(User.select(User, Unit).join(Unit).where(User.id.in_(scoped.select(AuditEntry.actor))).order_by(Unit.name, User.name))

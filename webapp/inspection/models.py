@@ -5,9 +5,9 @@ plan that drew the unit ("一次进入全部覆盖") without changing what a rec
 """
 import datetime
 
-from peewee import BigIntegerField, BooleanField, CharField, DateField, DateTimeField, ForeignKeyField, IntegerField, TextField
+from peewee import BigIntegerField, BooleanField, CharField, DateField, DateTimeField, ForeignKeyField, IntegerField
 
-from ..db import BaseModel
+from ..db import BaseModel, TextField
 from ..audit import trail
 from ..draw.models import Task
 from ..org.models import Area, User
@@ -62,7 +62,7 @@ class Record(BaseModel):
     submitted_at = DateTimeField(null=True)
     reviewed_by = ForeignKeyField(User, null=True, on_delete="RESTRICT")
     reviewed_at = DateTimeField(null=True)
-    return_reason = TextField(default="")
+    return_reason = TextField(default="", max_length=500)  # 退回原因: review.workflow reads it
 
     @property
     def state(self):
@@ -80,8 +80,8 @@ class Answer(BaseModel):
     record = ForeignKeyField(Record, backref="answers", on_delete="CASCADE")
     item_key = CharField(max_length=32)
     result = CharField(max_length=8)  # pass / fail / na
-    note = TextField(default="")
-    finding = TextField(default="")  # required for fail: what was found
+    note = TextField(default="", max_length=2000)
+    finding = TextField(default="", max_length=2000)  # required for fail: what was found
     version = IntegerField(default=1)
     answered_by = ForeignKeyField(User, on_delete="RESTRICT")
     answered_at = DateTimeField(default=datetime.datetime.now)
@@ -123,7 +123,7 @@ class Handling(BaseModel):
     report_dept = BooleanField(default=False)  # 报告业务主管科室
     hand_over = BooleanField(default=False)  # 移交 (涉嫌违法犯罪线索)
     case_kind = CharField(max_length=32, default="")  # plan's case kind (seed 004 matrix)
-    note = TextField(default="")
+    note = TextField(default="", max_length=2000)
     version = IntegerField(default=1)
     decided_by = ForeignKeyField(User, on_delete="RESTRICT")
     decided_at = DateTimeField(default=datetime.datetime.now)

@@ -11,11 +11,10 @@ early check gives the quick answer, this one holds under concurrency.
 import datetime
 import re
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
 
 
 from ..audit import trail
-from .. import uploads
+from .. import inputs, uploads
 from ..errors import Invalid, too_long
 from ..db import locked, write
 from ..draw import past
@@ -150,15 +149,14 @@ def start_record(user, task, form):
         return existing
     errors = {}
     try:
-        date = datetime.date.fromisoformat((form.get("date") or "").strip())
-        if date > datetime.date.today():
-            errors["date"] = "检查日期不能晚于今天。"
-    except ValueError:
-        errors["date"] = "请填写检查日期，如 2025-06-15。"
+        # a visit is recorded on the day or after it: never ahead, never before the system's time
+        date = inputs.parse_date(form.get("date"), "date", latest=datetime.date.today(), label="检查日期")
+    except Invalid as e:
+        errors.update(e.errors)
     place = (form.get("place") or "").strip()
+    representative = (form.get("representative") or "").strip()
     if not place:
         errors["place"] = "请填写检查地点。"
-    representative = (form.get("representative") or "").strip()
     if not representative:
         errors["representative"] = "请填写被检查单位在场人员姓名。"
     representative_title = (form.get("representative_title") or "").strip()
@@ -168,10 +166,7 @@ def start_record(user, task, form):
         if problem:
             errors[field] = problem
     allowed = {i.id: i for i in inspector_choices(user, task)}
-    try:
-        chosen_ids = list(dict.fromkeys(int(x) for x in form.getlist("inspectors")))
-    except ValueError:
-        chosen_ids = []
+    chosen_ids = inputs.to_ids(form.getlist("inspectors"))
     chosen = [allowed[i] for i in chosen_ids if i in allowed]
     recused = {r.inspector_id for r in Recusal.select().where(Recusal.institution == task.institution_id)}
     mine = my_inspector(user)
@@ -325,10 +320,7 @@ class Checklist:
 
 
 def _int(value, default=0):
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return default
+    return inputs.to_int(value, default, lo=inputs.INT_MIN, hi=inputs.INT_MAX)
 
 
 # Length limits of the free-text fields: the server checks these and the fields show them
@@ -441,7 +433,6 @@ def remove_evidence(user, record, evidence):
 # Handling (处理, seed 000 三(四))
 # ------------------------------------------------------------------------------------------------
 
-_MONEY_RE = re.compile(r"^\d+(\.\d+)?$")
 MAX_FEN = 10**12  # 一百亿元: far above any penalty; keeps a typo from becoming a number
 
 
@@ -451,19 +442,13 @@ def parse_money(text):
     s = (text or "").strip().replace(",", "").replace("，", "").replace(" ", "")
     if s.endswith("元"):
         s = s[:-1]
-    if s in ("", "0"):
-        return 0
-    if s.startswith("-"):
-        raise ValueError("金额不能为负数。")
-    if not _MONEY_RE.match(s):
-        raise ValueError("请填写以元为单位的金额数字，如 5000 或 5000.50。")
     try:
-        value = Decimal(s)
-    except InvalidOperation:
-        raise ValueError("请填写以元为单位的金额数字，如 5000 或 5000.50。") from None
-    if value.as_tuple().exponent < -2:
-        raise ValueError("金额最多到分（小数点后两位）。")
-    fen = int(value * 100)
+        # the one decimal parser (ASCII digits, bounded length: a 5,000-digit amount is a field error)
+        value = inputs.parse_decimal(s, "money", places=2, max_digits=13, label="以元为单位的金额",
+                                     precision="分（小数点后两位）")
+    except Invalid as e:
+        raise ValueError(e.errors["money"]) from None
+    fen = int((value or 0) * 100)
     if fen >= MAX_FEN:
         raise ValueError("金额过大，请核对。")
     return fen

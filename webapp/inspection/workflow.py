@@ -33,7 +33,7 @@ VERB_LABELS = {"submit": "提交审核", "approve": "审核通过", "return": "�
 REVIEW_VERBS = {"approve", "return", "withdraw"}
 # Verbs that need a reason (shown to the inspectors for 退回, kept in the audit trail for both).
 NEEDS_REASON = {"return", "withdraw"}
-REASON_MAX = 500
+REASON_MAX = Record.return_reason.max_length  # the column is the limit (webapp.inputs.limit)
 
 # States in which inspectors may change answers, handling and evidence.
 EDITABLE = {Status.DRAFT, Status.RETURNED}

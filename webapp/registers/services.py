@@ -10,6 +10,7 @@ from peewee import IntegrityError
 from flask import current_app
 
 from .. import phone as phone_rule
+from .. import inputs
 from ..audit import trail
 from ..plans.catalog import catalog  # the vocabulary (kinds, services) lives with the plans
 from ..db import transaction
@@ -142,7 +143,8 @@ def check_institution(data, user=None, instance_id=None, unique=True):
     """
     errors, clean = {}, {}
     for key in ("name", "license_no", "address", "legal_rep", "phone"):
-        value = str(data.get(key) or "").strip()
+        # the one text rule also for workbook cells (a request's values are cleaned already)
+        value = inputs.clean_text(str(data.get(key) or "")).strip()
         problem = too_long(INSTITUTION_HEADERS[key], value, MAX_LEN[key])
         if problem:
             errors[key] = problem
@@ -443,7 +445,8 @@ def check_inspector(data, user=None, instance_id=None):
         other = Inspector.get_or_none(Inspector.cert_no == clean["cert_no"])
         if other is not None and other.id != instance_id:
             errors["cert_no"] = f"执法证号已登记给“{other.name}”"
-    unit = Unit.get_or_none(Unit.id == data.get("unit")) if str(data.get("unit") or "").isdigit() else None
+    unit_id = inputs.to_int(str(data.get("unit") or ""))
+    unit = Unit.get_or_none(Unit.id == unit_id) if unit_id is not None else None
     if unit is None:
         errors["unit"] = "请选择所在单位"
     elif user is not None and not unit.area.is_within(user.area):

@@ -2,7 +2,7 @@
 from flask import abort, flash, g, render_template, request, url_for
 from peewee import JOIN
 
-from .. import downloads, htmx, uploads
+from .. import downloads, htmx, inputs, uploads
 from ..errors import Invalid
 from ..org.models import Area, Role
 from ..scope import areas_of, can_see_area, visible
@@ -42,7 +42,7 @@ def _institution(inst_id):
 def institutions():
     """The register, searched and filtered; htmx gets the results fragment alone."""
     f = {k: request.args.get(k, "").strip() for k in ("q", "kind", "area", "status")}
-    page = max(1, request.args.get("page", 1, type=int))
+    page = inputs.parse_page(request.args.get("page"))
     query = services.institutions_query(g.user, **f)
     total = query.count()
     rows = list(query.paginate(page, PAGE_SIZE))

@@ -4,9 +4,9 @@ Later changes to records never alter a stored summary; regenerating makes a new 
 """
 import datetime
 
-from peewee import CharField, DateField, DateTimeField, ForeignKeyField, IntegerField, TextField
+from peewee import CharField, DateField, DateTimeField, ForeignKeyField, IntegerField
 
-from ..db import BaseModel
+from ..db import BaseModel, TextField
 from ..audit import trail
 from ..org.models import Area, User
 from ..states import State
@@ -40,7 +40,7 @@ class SummaryReport(BaseModel):
     head_by = ForeignKeyField(User, null=True, on_delete="RESTRICT")
     head_at = DateTimeField(null=True)
     returned_by = ForeignKeyField(User, null=True, on_delete="RESTRICT")
-    return_reason = TextField(default="")
+    return_reason = TextField(default="", max_length=500)
 
     class Meta:
         indexes = ((("plan_id", "area", "number"), True),)

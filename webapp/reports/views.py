@@ -1,11 +1,10 @@
 """Routes of the 汇总表 (load → check → act → render) and the `flask --app webapp report …` commands."""
-import datetime
 
 import click
 from flask import abort, flash, g, request, url_for
 from flask.cli import with_appcontext
 
-from .. import downloads, htmx
+from .. import downloads, htmx, inputs
 from ..errors import Invalid
 from ..db import db
 from ..org.models import Area
@@ -25,9 +24,9 @@ def _date(name, errors):
     if not raw:
         return None
     try:
-        return datetime.date.fromisoformat(raw)
-    except ValueError:
-        errors[name] = "日期格式应为 2025-06-30"
+        return inputs.parse_date(raw, name, latest=inputs.within_a_year())
+    except Invalid as e:
+        errors.update(e.errors)
         return None
 
 

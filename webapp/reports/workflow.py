@@ -30,7 +30,7 @@ TRANSITIONS = {
 }
 VERB_LABELS = {"submit": "提交汇总表", "review": "审核通过", "approve": "批准", "return": "退回", "supersede": "以新版本取代"}
 VERBS = ("review", "approve", "return")
-RETURN_REASON_MAX = 200  # shown on the field by its counter (reports/_approval.html)
+RETURN_REASON_MAX = SummaryReport.return_reason.max_length  # shown on the field by its counter (reports/_approval.html)
 
 
 class SummaryError(machine.Refused):

@@ -4,6 +4,7 @@ from dataclasses import dataclass, field
 
 from peewee import JOIN, fn
 
+from .. import inputs
 from ..audit import trail
 from ..audit.models import AuditEntry
 from ..inspection.models import Answer, Evidence, Handling, Record, Result, Status, Visit, VisitInspector
@@ -85,12 +86,12 @@ def plan_titles():
 def _apply_filters(query, f, user):
     if f.plan:
         query = query.where(Record.plan_id == f.plan)
-    if f.area.isdigit():
-        area = Area.get_or_none(Area.id == int(f.area))
+    if inputs.to_int(f.area) is not None:
+        area = Area.get_or_none(Area.id == inputs.to_int(f.area))
         if area is not None and area.is_within(user.area):
             query = query.where(Record.area.in_(area.subtree_ids()))
-    if f.inspector.isdigit():
-        query = query.where(Record.visit.in_(VisitInspector.select(VisitInspector.visit).where(VisitInspector.inspector == int(f.inspector))))
+    if inputs.to_int(f.inspector) is not None:
+        query = query.where(Record.visit.in_(VisitInspector.select(VisitInspector.visit).where(VisitInspector.inspector == inputs.to_int(f.inspector))))
     days = {k: d for k, _, d in AGES}.get(f.age, 0)
     if days:
         query = query.where(Record.submitted_at <= datetime.datetime.now() - datetime.timedelta(days=days))

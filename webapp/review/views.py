@@ -6,7 +6,7 @@ which htmx swaps in place; a decision this user may not take is a 403 in the mes
 """
 from flask import abort, flash, g, make_response, render_template, request, url_for
 
-from .. import htmx
+from .. import htmx, inputs
 from ..inspection.models import Record, Status
 from ..org.models import Role
 from ..security import roles_required
@@ -47,7 +47,7 @@ def queue():
 @roles_required(Role.REVIEWER)
 def bulk_approve():
     """Approve the ticked clean records, each in its own audited transaction."""
-    ids = [int(x) for x in request.form.getlist("record") if x.isdigit()]
+    ids = inputs.to_ids(request.form.getlist("record"))
     if not ids:
         flash("请先勾选要批量通过的记录。", "error")
     else:

@@ -10,8 +10,9 @@ import json
 from .. import uploads
 from .. import workflow as machine
 from ..audit import trail
-from ..errors import Invalid
+from ..errors import Invalid, too_long
 from ..db import transaction
+from ..inputs import EARLIEST, to_ids, to_int, within_a_year
 from ..draw import services as draw_services
 from ..draw.models import Draw, DrawSource, Task, TaskInspector
 from ..org.models import Area, Role, Unit as OrgUnit
@@ -176,7 +177,8 @@ def start(user, form, upload):
     plan = catalog().get((form.get("plan") or "").strip())
     if plan is None or plan.kind != "random":
         errors["plan"] = "请选择计划"
-    area = Area.get_or_none(Area.id == int(form["area"])) if str(form.get("area") or "").isdigit() else None
+    area_id = to_int(str(form.get("area") or ""))
+    area = Area.get_or_none(Area.id == area_id) if area_id is not None else None
     if area is None:
         errors["area"] = "请选择导入到哪个地区"
     elif not can_see_area(user, area):
@@ -184,8 +186,8 @@ def start(user, form, upload):
     source = (form.get("source") or "").strip()
     if not source:
         errors["source"] = "请填写清单来源，如“乌鲁木齐市执法平台”（同一来源的文件下次可免去列对应）"
-    elif len(source) > 64:
-        errors["source"] = "来源名称不能超过64个字"
+    elif too_long("来源名称", source, ImportBatch.source.max_length):
+        errors["source"] = too_long("来源名称", source, ImportBatch.source.max_length)
     file = None
     if upload is None or not upload.filename:
         errors["file"] = "请选择要上传的清单文件（.xlsx 或 .csv）"
@@ -322,7 +324,7 @@ def resolve(batch, number, form, user):
     action = form.get("action", "")
     res = dict(batch.resolution_dict.get(str(number), {}))
     if action == "link":
-        iid = int(form["institution"]) if str(form.get("institution") or "").isdigit() else None
+        iid = to_int(str(form.get("institution") or ""))
         if iid is None:
             raise Invalid({"institution": "请选择要关联的单位"})
         if iid not in reg.units:
@@ -364,10 +366,12 @@ def resolve(batch, number, form, user):
         d = matching.parse_date(form.get("deadline"))
         if d is None:
             raise Invalid({"deadline": "请填写正确的日期，如 2025-10-31"})
+        if not EARLIEST <= d <= within_a_year():
+            raise Invalid({"deadline": f"完成时限应在 {EARLIEST.isoformat()} 至 {within_a_year().isoformat()} 之间"})
         res["deadline"] = d.isoformat()
     elif action == "inspectors":
         chosen = form.getlist("inspectors") if hasattr(form, "getlist") else form.get("inspectors", [])
-        ids = [int(x) for x in chosen if str(x).isdigit()]
+        ids = to_ids(str(x) for x in chosen)
         if form.get("random") or not ids:
             res["inspectors"] = "random"
         else:

@@ -182,7 +182,7 @@ def test_start_page_keeps_an_emptied_date_and_says_so(app, org, browser):
 # ---- 汇总表 退回 -------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("reason,message", [("  ", "退回时必须填写退回原因"), ("长" * 201, "退回原因不能超过 200 字")])
+@pytest.mark.parametrize("reason,message", [("  ", "退回时必须填写退回原因"), ("长" * 501, "退回原因不能超过 500 字")])
 def test_summary_return_reason_is_a_422_fragment_beside_the_field(app, org, browser, reason, message):
     pid = "2025-xj-yimei"
     with app.app_context():
@@ -191,7 +191,7 @@ def test_summary_return_reason_is_a_422_fragment_beside_the_field(app, org, brow
     report = SummaryReport.select().first()
     b = browser("shr1")
     shown = _text(b.get(f"/reports/summary/{report.id}"))
-    assert f'maxlength="{report_workflow.RETURN_REASON_MAX}"' in shown and '<small class="counter" id="reason-count">0/200</small>' in shown
+    assert f'maxlength="{report_workflow.RETURN_REASON_MAX}"' in shown and f'<small class="counter" id="reason-count">0/{report_workflow.RETURN_REASON_MAX}</small>' in shown
     resp = b.post(f"/reports/summary/{report.id}/return", {"reason": reason}, htmx=True)
     page = _text(resp)
     assert resp.status_code == 422 and "<html" not in page and page.lstrip().startswith(("{", "<section"))

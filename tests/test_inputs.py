@@ -114,7 +114,7 @@ def test_a_nul_in_the_login_user_name_is_a_refusal_not_a_500(browser, org):
     # the NUL is removed by the one rule: this is the real account and its password
     assert resp.status_code == 302
     resp = browser().login("nobody\x00x", "wrong")
-    assert resp.status_code == 400
+    assert resp.status_code == 422
     assert "用户名或密码错误" in resp.get_data(as_text=True)
 
 
@@ -140,7 +140,7 @@ def test_a_visit_field_longer_than_its_column_is_a_field_error_and_nothing_is_st
     b = browser("jdy1")
     resp = b.post(f"/inspection/tasks/{task.id}/start", data=_start_form(app, org, **{field: "长" * n}))
     assert resp.status_code == 422
-    assert f"不能超过 {n - 1} 个字" in resp.get_data(as_text=True)
+    assert f"不能超过 {n - 1} 字" in resp.get_data(as_text=True)
     with app.app_context():
         assert Visit.select().count() == 0 and Record.select().count() == 0
 
@@ -166,7 +166,7 @@ def test_the_model_layer_refuses_an_overlong_text_that_a_service_let_through(app
     with app.app_context():
         with pytest.raises(Invalid) as e:
             Institution.create(name="名" * 129, credit_code=factories.credit_code(), area=org.d1)
-        assert "不能超过 128 个字" in e.value.errors["name"]
+        assert "不能超过 128 字" in e.value.errors["name"]
         with pytest.raises(Invalid):
             Institution.update(address="\x00").execute()
 

@@ -12,6 +12,7 @@ from webapp import uploads
 from webapp.audit.models import AuditEntry
 from webapp.draw.models import Task
 from webapp.inspection import services
+from webapp.db import db
 from webapp.inspection.models import Answer, Evidence, Handling, Record, Status, Visit, VisitInspector
 from webapp.plans.loader import load_plans
 from webapp.plans.versions import PlanVersion
@@ -499,7 +500,8 @@ def test_a_stored_name_with_a_nul_byte_still_downloads(rec, browser, backend):
     assert upload(b, rec, "1.1", PNG, "现场.png").status_code == 200
     ev = Evidence.get(Evidence.record == rec.id)
     if backend == "sqlite":  # PostgreSQL never stored one
-        Evidence.update(filename="现场\x00\r\n.png").where(Evidence.id == ev.id).execute()
+        # raw SQL: the data layer now refuses a NUL, as the old code did not
+        db.execute_sql("UPDATE evidence SET filename = ? WHERE id = ?", ("现场\x00\r\n.png", ev.id))
     got = b.get(f"/inspection/evidence/{ev.id}")
     try:
         assert got.status_code == 200 and got.data == PNG

@@ -55,11 +55,11 @@ def build(app, org):
 
 def _build(app, org):
     from webapp.documents import services as documents
-    from webapp import evidence as files
+    from webapp import uploads as files
     from webapp.draw import services as draw_services
     from webapp.draw.models import Task
     from webapp.inspection.models import Evidence, Status
-    from webapp.inspection.services import plan_of
+    from webapp.plans.catalog import plan_for as plan_of
     from webapp.plans.catalog import catalog
     from webapp.registers.models import Inspector, Recusal
     from webapp.reports import workflow as reports
@@ -96,7 +96,7 @@ def _build(app, org):
         issued = documents.create_draft(u.insp1, w.failed, documents.draft_values(w.failed, org.units.d1))
         w.issued = documents.issue(u.insp1, issued)
         w.followup = documents.add_follow_up(u.insp1, w.issued, {"result": "done", "date": datetime.date.today().isoformat(),
-                                                                "inspector1": str(w.insp1.id)}, (b"%PDF-1.4", "复查.pdf", "application/pdf"))
+                                                                "inspector1": str(w.insp1.id)}, files.Upload(b"%PDF-1.4", "复查.pdf", "application/pdf"))
         # a draw (unconfirmed), a summary report submitted, a pending task-list import
         w.draw = draw_services.run_draw(catalog().get("2024-county-yiliao"), org.d1, u.admin, seed=1, witnesses="见证人")
         plan = next(p for p in catalog().plans.values() if p.summaries)
@@ -105,8 +105,14 @@ def _build(app, org):
               f"1,甲区人民医院,{w.hospital.credit_code},甲区胜利路1号,医院,国家,,\n".encode("gbk")
         w.batch, _ = tasklist.start(u.admin, {"plan": "2024-county-yiliao", "area": str(org.d1.id), "source": "测试平台"},
                                     FileStorage(io.BytesIO(csv), filename="清单.csv"))
+        from webapp.auth.models import LoginThrottle
+
+        # a sign-in lock-out of a 甲区 account that is not one of the callers (the admin's 解除锁定)
+        w.throttle = LoginThrottle.create(kind="account", key=u.insp2.username, failures=9,
+                                          last_failure=datetime.datetime.now())
         records = [w.draft, w.submitted, w.failed]
         w.args = {
+            "row_id": [w.throttle.id],
             "record_id": [r.id for r in records], "opinion_id": [w.draft_opinion.id, w.issued.id],
             "institution_id": [w.hospital.id, w.far.id], "inst_id": [w.hospital.id, w.far.id],
             "followup_id": [w.followup.id], "draw_id": [w.draw.id],

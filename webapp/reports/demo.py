@@ -6,6 +6,7 @@ institutions and inspectors; each district's reviewer approves its district's re
 """
 import datetime
 
+from ..draw.models import Draw, DrawSource, Task
 from ..inspection.models import Answer, Handling, Record, Status, Visit, VisitInspector
 from ..org.models import Area, Level, Role, Unit, User, UserRole
 from ..plans.versions import remember_version
@@ -17,16 +18,38 @@ SHARE = 0.6        # of the eligible units of a district, inspected per plan
 FAIL_RATE = 0.12   # of the applicable items answered 不合格
 
 
-def make_records(plan, area, units, pairs, reviewer, rng, status=Status.APPROVED, fail_rate=FAIL_RATE):
-    """Visits, records, answers and handling for `units` (institution, kind keys) of one area.
+def _tasks_of(plan, area, pairs, adhoc):
+    """Where the records' tasks come from: for a random plan the list the upper platform sent down
+    (上级平台下发, a confirmed Draw), or 临时检查 tasks (adhoc) that its tables do not count; a
+    special campaign (004) draws nothing, so its records have no task."""
+    if plan.kind != "random":
+        return None, ""
+    if adhoc:
+        return None, "adhoc"
+    author = next(u for a, b in pairs for u in (a.user_id, b.user_id) if u)
+    draw = Draw.create(plan_id=plan.id, plan_version=plan.version, area=area, source=DrawSource.UPPER, drawn_by=author,
+                       confirmed=True, confirmed_at=datetime.datetime.now(),
+                       note="演示数据：上级平台下发的随机监督抽查名单")
+    return draw, plan.tiers[0].key
+
+
+def make_records(plan, area, units, pairs, reviewer, rng, status=Status.APPROVED, fail_rate=FAIL_RATE, adhoc=False):
+    """Visits, records, answers and handling for `units` (institution, kind keys) of one area,
+    visited within the plan's period (before its completion deadline where it has one).
 
     pairs: list of (Inspector, Inspector) — the two officers of each visit (≥2, 行政处罚法 art. 42).
+    adhoc: the records are 临时检查 (tasks without a draw), else from an upper-platform list.
     Returns the number of records made.
     """
     remember_version(plan)  # the records below name this version
     now = datetime.datetime.now()
     answers, handlings = [], []
     made = 0
+    draw, tier = _tasks_of(plan, area, pairs, adhoc)
+    first = max(plan.period.start, datetime.date(plan.year, 3, 1))
+    done = plan.deadline("completion")
+    last = min(plan.period.end, done.date if done else plan.period.end, datetime.date.today())
+    span = max(0, (last - first).days)
     for inst_id, kinds in units:
         category = plan.category_of(kinds)
         items = plan.items_for(kinds)
@@ -34,12 +57,16 @@ def make_records(plan, area, units, pairs, reviewer, rng, status=Status.APPROVED
             continue
         a, b = pairs[rng.randrange(len(pairs))]
         author = a.user_id or b.user_id
-        day = datetime.date(plan.year, rng.randint(3, 10), rng.randint(1, 28))
+        day = first + datetime.timedelta(days=rng.randint(0, span))
         visit = Visit.create(institution=inst_id, area=area, date=day, created_by=author)
+        task = None
+        if tier:
+            task = Task.create(draw=draw, plan_id=plan.id, plan_version=plan.version, institution=inst_id, area=area,
+                               category=category.key, tier=tier, deadline=done.date if done else None)
         VisitInspector.insert_many([(visit.id, a.id, 0), (visit.id, b.id, 1)],
                                    fields=[VisitInspector.visit, VisitInspector.inspector, VisitInspector.position]).execute()
         at = datetime.datetime.combine(day, datetime.time(10))
-        record = Record.create(visit=visit, plan_id=plan.id, plan_version=plan.version, institution=inst_id, area=area,
+        record = Record.create(visit=visit, task=task, plan_id=plan.id, plan_version=plan.version, institution=inst_id, area=area,
                                category=category.key, status=int(status), created_by=author, created_at=at, updated_at=now,
                                submitted_at=at if status != Status.DRAFT else None,
                                reviewed_by=reviewer if status == Status.APPROVED else None,

@@ -1,6 +1,4 @@
 """Routes of the 汇总表 (load → check → act → render) and the `flask --app webapp report …` commands."""
-import datetime
-
 import click
 from flask import Response, abort, flash, g, request, url_for
 from flask.cli import with_appcontext
@@ -10,28 +8,19 @@ from ..db import db
 from ..org.models import Area
 from ..scope import areas_of, can_see_area
 from ..security import require
-from . import bp, export, tables, workflow
+from ..errors import Invalid
+from . import bp, export, figures, periods, tables, workflow
 from . import plans as plan_store
-from .figures import TOTAL, Period, units_behind
+from .figures import ADHOC, TOTAL, Period, units_behind
 from .models import SummaryReport, SummaryStatus
 
 
 # ---- loading request parameters --------------------------------------------------------------
 
 
-def _date(name, errors):
-    raw = (request.values.get(name) or "").strip()
-    if not raw:
-        return None
-    try:
-        return datetime.date.fromisoformat(raw)
-    except ValueError:
-        errors[name] = "日期格式应为 2025-06-30"
-        return None
-
-
 def _selection():
-    """plan, area, period and field errors from the query string (defaults: first plan, own area)."""
+    """plan, area, period and field errors from the query string (defaults: first plan, own area,
+    the plan's year)."""
     errors = {}
     plans = plan_store.plans_with_summaries()
     plan = plan_store.current(request.values.get("plan") or "") or (plans[0] if plans else None)
@@ -43,9 +32,14 @@ def _selection():
         errors["area"] = "没有这个地区"
         area = g.user.area
     require(can_see_area(g.user, area))
-    period = Period(_date("start", errors), _date("end", errors))
-    if period.start and period.end and period.start > period.end:
-        errors["end"] = "结束日期不能早于开始日期"
+    period = Period()
+    if plan is not None:
+        try:
+            period = periods.choose(plan, request.values.get("period"), request.values.get("start"),
+                                    request.values.get("end"))
+        except Invalid as exc:
+            errors.update(exc.errors)
+            period = periods.year(plan)
     return plan, area, period, errors
 
 
@@ -54,10 +48,10 @@ def _areas(user):
 
 
 def _query(plan, area, period, **extra):
-    args = {"plan": plan.id, "area": area.code}
-    if period.start:
+    args = {"plan": plan.id, "area": area.code, "period": period.kind or periods.YEAR}
+    if period.kind == periods.CUSTOM and period.start:
         args["start"] = period.start.isoformat()
-    if period.end:
+    if period.kind == periods.CUSTOM and period.end:
         args["end"] = period.end.isoformat()
     args.update(extra)
     return args
@@ -79,7 +73,8 @@ def index():
                errors=errors, args=request.values)
     if plan is not None:
         built = tables.build_all(plan, area, period)
-        ctx.update(tables=built,
+        ctx.update(tables=built, stage=periods.stage(plan), period_text=periods.describe(period),
+                   adhoc=figures.adhoc_checks(plan, area, period), adhoc_col=ADHOC, total=TOTAL,
                    compares=[c for c in (tables.compare(plan, s, area, period, own=t) for s, t in zip(plan.summaries, built)) if c],
                    query=_query(plan, area, period), reports=_latest(plan, area),
                    can_prepare=workflow.can_prepare(g.user, area), unit_name=workflow.unit_name(area))
@@ -93,17 +88,21 @@ def units():
     require(plan is not None and not errors)
     summary = next((s for s in plan.summaries if s.key == request.args.get("table")), None)
     row, col = request.args.get("row", ""), request.args.get("col", "")
-    if summary is None or col not in {c.key for c in summary.columns}:
+    if col == ADHOC and plan.kind == "random":  # the 临时检查 shown apart from the tables
+        summary = summary or plan.summaries[0]
+        rows = {c.key for c in plan.categories} | {TOTAL}
+    elif summary is None or col not in {c.key for c in summary.columns}:
         abort(404)
-    rows = {m.key for m in summary.measures} if summary.layout == "matrix" else set(summary.rows) | {TOTAL}
+    else:
+        rows = {m.key for m in summary.measures} if summary.layout == "matrix" else set(summary.rows) | {TOTAL}
     if row not in rows:
         abort(404)
     found = list(units_behind(plan, summary, area, row, col, period))
-    label = summary.column(col).label
+    label = "临时检查（未计入汇总表）" if col == ADHOC else summary.column(col).label
     row_label = next((m.label for m in summary.measures if m.key == row), None) or (
         summary.total_row or "合计" if row == TOTAL else plan.category(row).name)
     return htmx.render("reports/units.html", "reports/_units.html", plan=plan, summary=summary, area=area,
-                       units=found, label=label, row_label=row_label, back=url_for(".index", **_query(plan, area, period)))
+                       units=found, label=label, row_label=row_label, period_text=periods.describe(period), back=url_for(".index", **_query(plan, area, period)))
 
 
 def _send(data, kind, name):
@@ -125,7 +124,7 @@ def export_live(kind):
     require(kind in ("pdf", "xlsx"))
     plan, area, period, errors = _selection()
     require(plan is not None and not errors)
-    info = export.meta(area.name, workflow.unit_name(area), period, status="（未报送，仅供核对）")
+    info = export.meta(area.name, workflow.unit_name(area), periods.describe(period), status="（未报送，仅供核对）")
     data = (export.pdf if kind == "pdf" else export.workbook)(tables.build_all(plan, area, period), info)
     return _send(data, kind, f"{plan.id}-{area.code}")
 
@@ -156,6 +155,7 @@ def snapshot(report_id):
     """A submitted summary: the frozen figures, who signed, and the buttons the user may press."""
     report = _report(report_id)
     return htmx.render("reports/snapshot.html", "reports/_approval.html", report=report, tables=workflow.tables_of(report),
+                       period_text=periods.describe(workflow.period_of(report)),
                        sig=workflow.signatures(report), can=lambda verb: workflow.allowed(g.user, report, verb),
                        plan=plan_store.current(report.plan_id), error=None,
                        reason_max=workflow.RETURN_REASON_MAX)
@@ -166,9 +166,9 @@ def snapshot_file(report_id, kind):
     """The printed form of a submitted summary, with the names and dates of who signed it."""
     require(kind in ("pdf", "xlsx"))
     report = _report(report_id)
-    period = Period(report.period_start, report.period_end)
+    period = workflow.period_of(report)
     status = "" if report.status == SummaryStatus.APPROVED else f"（{SummaryStatus(report.status).label}）"
-    info = export.meta(report.area.name, report.unit_name, period, workflow.signatures(report), status)
+    info = export.meta(report.area.name, report.unit_name, periods.describe(period), workflow.signatures(report), status)
     data = (export.pdf if kind == "pdf" else export.workbook)(workflow.tables_of(report), info)
     return _send(data, kind, f"{report.plan_id}-{report.area.code}-v{report.number}")
 
@@ -186,7 +186,7 @@ def decide(report_id, verb):
     except workflow.SummaryError as exc:
         if exc.code == 422:  # the reason missing or too long: shown beside the field, the form kept
             return htmx.render("reports/snapshot.html", "reports/_approval.html", report=report,
-                               tables=workflow.tables_of(report), sig=workflow.signatures(report),
+                               tables=workflow.tables_of(report), period_text=periods.describe(workflow.period_of(report)), sig=workflow.signatures(report),
                                can=lambda v: workflow.allowed(g.user, report, v), plan=plan_store.current(report.plan_id),
                                error=exc.message, reason_max=workflow.RETURN_REASON_MAX), 422
         abort(exc.code, exc.message)
@@ -215,16 +215,22 @@ def _cli_selection(plan_id, area_code):
 def _export_command(kind):
     @click.option("--plan", "plan_id", required=True, help="计划编号，如 2025-xj-yiliao")
     @click.option("--area", "area_code", default="", help="地区代码；省略时为数据库中最高一级地区")
+    @click.option("--period", "period_text", default="year",
+                  help="统计期间：year（计划年度，默认）、stage（年初至阶段性总结日）或 2025-01-01..2025-06-30")
     @click.option("--out", "out", required=True, type=click.Path(dir_okay=False, writable=True))
     @with_appcontext
-    def command(plan_id, area_code, out):
+    def command(plan_id, area_code, period_text, out):
         with db.connection_context():
             plan, area = _cli_selection(plan_id, area_code)
-            info = export.meta(area.name, workflow.unit_name(area))
-            data = (export.pdf if kind == "pdf" else export.workbook)(tables.build_all(plan, area), info)
+            try:
+                period = periods.parse(plan, period_text)
+            except Invalid as exc:
+                raise click.ClickException(exc.errors["period"]) from None
+            info = export.meta(area.name, workflow.unit_name(area), periods.describe(period))
+            data = (export.pdf if kind == "pdf" else export.workbook)(tables.build_all(plan, area, period), info)
         with open(out, "wb") as fh:
             fh.write(data)
-        click.echo(f"已导出 {plan.id}（{area.name}，汇总表 {len(plan.summaries)} 张）到 {out}")
+        click.echo(f"已导出 {plan.id}（{area.name}，{periods.describe(period)}，汇总表 {len(plan.summaries)} 张）到 {out}")
 
     command.__doc__ = f"Export every summary table of a plan for an area as one {kind.upper()} file."
     return command

@@ -144,7 +144,7 @@ def test_zhongwei_matrix_equals_an_independent_count(app, org):
                 "fine_count": sum(1 for h in hh if h.fine_fen > 0),
                 "fine_amount": wan(sum(h.fine_fen for h in hh)),
                 "confiscation": wan(sum(h.confiscation_fen for h in hh)),
-                "revoke": len({r.institution_id for r in rr if r.id in hand and hand[r.id].revoke_license}),
+                "revoke": sum(h.revoke_license + h.revoke_subject + h.revoke_person for h in hh),
                 "transfer_dept": sum(1 for h in hh if h.transfer_dept),
                 "transfer_judicial": sum(1 for h in hh if h.transfer_judicial),
             }
@@ -232,6 +232,24 @@ def test_an_adhoc_check_is_not_counted_and_is_shown_apart(app, org, browser):
     assert "临时检查" in page and 'id="adhoc-checks"' in page
     part = page.split('id="adhoc-checks"', 1)[1].split("</section>", 1)[0]
     assert "未计入随机监督抽查汇总表" in part and ">2</a>" in part
+
+
+def test_zhongwei_revocations_count_every_revocation(app, org):
+    """004 吊销行政许可资质: the 执业许可证, a 诊疗科目 and a 人员资格证 each count (not only the licence)."""
+    pid = "2021-zhongwei-fzss"
+    with app.app_context():
+        plan = plan_store.current(pid)
+        summary = plan.summaries[0]
+        units = [_one_unit(org, pid, datetime.date(2021, 6, d), kind="art") for d in (1, 2, 3)]
+        recs = [Record.get(Record.institution == u) for u in units]
+        flags = [dict(revoke_license=True), dict(revoke_subject=True), dict(revoke_person=True, revoke_subject=True)]
+        for rec, f in zip(recs, flags):
+            values = {"revoke_license": False, "revoke_subject": False, "revoke_person": False, **f}
+            Handling.update(**values).where(Handling.record == rec).execute()
+        got = figures(plan, summary, org.city)["revoke"]
+        assert got["licensed"] == 4  # today's main: 1 (only the licence)
+        behind = units_behind(plan, summary, org.city, "revoke", "licensed")
+        assert {i.id for i in behind} == {u.id for u in units}
 
 
 def test_money_shown_exactly_in_the_labels_unit():

@@ -46,6 +46,7 @@ MATRIX_MEASURE_SOURCES = (TABLE_SOURCES - {"items"}) | {
     "fine_count",           # 罚款户次
     "transfer_dept",        # 移送相关部门
     "transfer_judicial",    # 移送司法机关
+    "revocations",          # 吊销行政许可资质: every revocation (许可证, 诊疗科目, 人员资格证)
 }
 MATRIX_COLUMN_SOURCES = frozenset({"categories", "case_kind"})
 # Sums of money (kept in 分, shown in the label's unit), defined here only: the schema, the

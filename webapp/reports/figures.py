@@ -39,7 +39,11 @@ COUNT_FLAGS = {
     "transfer_judicial": Handling.transfer_judicial,
 }
 SUMS = {"fines": Handling.fine_fen + Handling.confiscation_fen, "fine_only": Handling.fine_fen,
-        "confiscation": Handling.confiscation_fen}
+        "confiscation": Handling.confiscation_fen,
+        # 004 吊销行政许可资质: every revocation a handling decided — the 执业许可证, a 诊疗科目 and a
+        # 人员资格证 are each an administrative licence or qualification revoked (issue 14)
+        "revocations": (Case(None, [(Handling.revoke_license, 1)], 0) + Case(None, [(Handling.revoke_subject, 1)], 0)
+                        + Case(None, [(Handling.revoke_person, 1)], 0))}
 HANDLING_SOURCES = set(UNIT_FLAGS) | set(COUNT_FLAGS) | set(SUMS)
 
 

@@ -288,3 +288,22 @@ def test_a_record_counts_with_its_own_plan_version(app, org):
         Answer.update(result="fail").where((Answer.record == rec) & (Answer.item_key == a.items[0])).execute()
         got = figures(plan, summary, org.d1)[TOTAL]
         assert got[b.key] == 1 and got[a.key] == 0
+
+
+def test_the_demo_dates_each_plans_inspections_inside_its_period(app):
+    """One consistent story: every demo inspection falls in its plan's period, the random plans'
+    tables count only drawn tasks, and the 临时检查 of the walk-through are shown apart."""
+    from webapp import demo
+    from webapp.org.models import Area
+
+    with app.app_context():
+        demo.load()
+        outside = [(r.plan_id, r.visit.date) for r in Record.select()
+                   if r.visit.date not in plan_store.current(r.plan_id).period]
+        assert outside == []
+        plan = plan_store.current("2025-xj-yiliao")
+        area = Area.get(Area.code == "650102")
+        got = figures(plan, plan.summaries[0], area)[TOTAL]
+        want = expected_table(plan, plan.summaries[0], area)[TOTAL]
+        assert got == want and got["units_checked"] > 0
+        assert adhoc_checks(plan, area)[TOTAL] >= 1  # the walk-through's approved 临时检查

@@ -309,8 +309,12 @@ def test_a_frozen_summary_records_its_period_and_prints_it(app, org, browser, tm
 
 def test_page_period_chooser_reports_mistakes_beside_the_field(app, org, browser):
     b = browser("shr1")
-    page = b.get("/reports/?plan=2021-zhongwei-fzss&period=stage").get_data(as_text=True)
-    assert "该计划没有阶段性工作总结日期，不能按阶段统计" in page
+    resp = b.get("/reports/?plan=2021-zhongwei-fzss&period=stage")
+    assert resp.status_code == 422 and "该计划没有阶段性工作总结日期，不能按阶段统计" in resp.get_data(as_text=True)
+    fragment = b.get("/reports/?plan=2025-xj-yiliao&period=custom&start=2025-07-01&end=2025-06-01", htmx=True)
+    # htmx swaps the fragment with the chooser in it: the message stands beside its field
+    assert fragment.status_code == 422 and "<html" not in fragment.get_data(as_text=True)
+    assert '<input type="date" name="end"' in fragment.get_data(as_text=True)
     page = b.get("/reports/?plan=2025-xj-yiliao&period=custom&start=2025-07-01&end=2025-06-01").get_data(as_text=True)
     assert "结束日期不能早于开始日期" in page and 'value="2025-07-01"' in page
     page = b.get("/reports/?plan=2025-xj-yiliao&period=custom&start=2025-03-01&end=2025-04-30").get_data(as_text=True)

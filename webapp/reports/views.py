@@ -78,7 +78,7 @@ def index():
                    compares=[c for c in (tables.compare(plan, s, area, period, own=t) for s, t in zip(plan.summaries, built)) if c],
                    query=_query(plan, area, period), reports=_latest(plan, area),
                    can_prepare=workflow.can_prepare(g.user, area), unit_name=workflow.unit_name(area))
-    return htmx.render("reports/page.html", "reports/_tables.html", **ctx)
+    return htmx.render("reports/page.html", "reports/_tables.html", **ctx), (422 if errors else 200)
 
 
 @bp.get("/units")

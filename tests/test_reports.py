@@ -300,6 +300,8 @@ def test_a_frozen_summary_records_its_period_and_prints_it(app, org, browser, tm
     assert squash(said) in squash(pdf_text(pdf.data, tmp_path))
     wb = openpyxl.load_workbook(io.BytesIO(browser("city_shr").get(f"/reports/summary/{report.id}.xlsx").data))
     assert any(said in str(c.value) for row in wb.active.iter_rows() for c in row)
+    listed = b.get(f"/reports/?plan={pid}&area={org.d1.code}").get_data(as_text=True).split('id="report-approval"', 1)[1]
+    assert "<td>阶段（2025-01-01 至 2025-06-15）</td>" in listed
     # without a choice the plan year is recorded
     assert b.post(f"/reports/submit?plan={pid}&area={org.d1.code}", {}).status_code == 303
     newest = SummaryReport.select().order_by(SummaryReport.id.desc()).first()

@@ -75,6 +75,7 @@ def index():
         built = tables.build_all(plan, area, period)
         ctx.update(tables=built, stage=periods.stage(plan), period_text=periods.describe(period),
                    adhoc=figures.adhoc_checks(plan, area, period), adhoc_col=ADHOC, total=TOTAL,
+                   describe_period=lambda r: periods.describe(workflow.period_of(r)),
                    compares=[c for c in (tables.compare(plan, s, area, period, own=t) for s, t in zip(plan.summaries, built)) if c],
                    query=_query(plan, area, period), reports=_latest(plan, area),
                    can_prepare=workflow.can_prepare(g.user, area), unit_name=workflow.unit_name(area))

@@ -63,9 +63,9 @@ def allowed(user, report, verb):
 
 def submit(user, plan, area, period=Period(), phone=""):
     """Compute the tables now and store them frozen as a new version."""
+    period = periods.of(plan, period)  # recorded as counted: the plan year unless another was chosen
     if not can_prepare(user, area):
         raise SummaryError("只有本单位的填表人可以提交本辖区的汇总表。", 403)
-    period = periods.of(plan, period)  # recorded as counted: the plan year unless another was chosen
     tables = build_all(plan, area, period)
     with db.atomic():
         last = (SummaryReport.select().where((SummaryReport.plan_id == plan.id) & (SummaryReport.area == area))

@@ -307,3 +307,26 @@ def test_the_demo_dates_each_plans_inspections_inside_its_period(app):
         want = expected_table(plan, plan.summaries[0], area)[TOTAL]
         assert got == want and got["units_checked"] > 0
         assert adhoc_checks(plan, area)[TOTAL] >= 1  # the walk-through's approved 临时检查
+
+
+UNIT_SOURCES = {"units_total", "units_checked", "items", "revoke_license", "revoke_person", "revoke_subject"}
+
+
+@pytest.mark.parametrize("plan_id", ["2025-xj-yiliao", "2024-county-yiliao"])
+def test_the_units_behind_every_unit_figure_are_as_many_as_it_says(app, org, plan_id):
+    """Under the new rules (period, drawn tasks only) the units page of each figure lists exactly
+    the units the figure counts, and the 临时检查 shown apart list theirs."""
+    with app.app_context():
+        make_world(org, [plan_id])
+        plan = plan_store.current(plan_id)
+        for summary in plan.summaries:
+            got = figures(plan, summary, org.city)
+            for row in list(summary.rows) + [TOTAL]:
+                for col in summary.columns:
+                    if col.source in UNIT_SOURCES:
+                        n = units_behind(plan, summary, org.city, row, col.key).count()
+                        assert n == got[row][col.key], (row, col.key)
+        apart = adhoc_checks(plan, org.city)
+        assert apart[TOTAL] > 0
+        for row, n in apart.items():
+            assert units_behind(plan, plan.summaries[0], org.city, row, ADHOC).count() == n, row

@@ -1,13 +1,17 @@
 """The figures of a 汇总表, computed by SQL aggregation over approved records.
 
-Rules (official-tables.md, domain.md "Summary tables"):
+Rules (official-tables.md, domain.md "Summary tables", issue 14):
+- which records count: approved, in the area and below, visited within the chosen period (the
+  plan's own period — its plan year — unless another is asked: reports/periods.py), and for a
+  random plan only tasks from a draw (own draw, 上级平台下发, 回头看); the 临时检查 are counted
+  apart (adhoc_checks). A special campaign (004) draws nothing: all its records count.
 - 辖区内单位总数: 在业 units of the register in the area and below, in the row's category
   (a unit with several kinds sits in the first plan category sharing one, as `Plan.category_of`).
 - 检查单位数: distinct units with an approved record in that row.
 - a failure column: distinct units with at least one 不合格 answer on the items feeding it, the
   items taken from each record's own plan version.
 - 行政处罚情况 from Handling: cases counted (立案 or 行政处罚), money summed exactly in 分,
-  revocations as unit counts.
+  revocations as unit counts (004's 吊销行政许可资质: every revocation of a handling).
 Every figure is one GROUP BY query (or a few); nothing loops over records in Python.
 """
 import datetime

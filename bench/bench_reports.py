@@ -28,11 +28,11 @@ KINDS = [("hospital", 4), ("chc", 5), ("chs", 8), ("thc", 4), ("village", 30), (
 def _build(app):
     from webapp.db import db
     from webapp.org.models import Area, Unit, User
-    from webapp.reports import plans as plan_store
+    from webapp.plans import catalog as plan_store
 
     r = random.Random(7)
     with app.app_context(), db.atomic():
-        plan = plan_store.current(PLAN)
+        plan = plan_store.get_plan(PLAN)
         prov = Area.make("650000", "新疆维吾尔自治区")
         districts = []
         for c in range(1, 15):
@@ -129,10 +129,10 @@ def run():
             print(f"  (数据生成 {time.perf_counter() - start:.1f} s：{UNITS} 单位，{RECORDS} 记录，{RECORDS * ANSWERS_PER_RECORD} 检查项答案)")
             from webapp.org.models import Area
             from webapp.reports import export, tables
-            from webapp.reports import plans as plan_store
+            from webapp.plans import catalog as plan_store
             from webapp.reports.figures import figures
 
-            plan = plan_store.current(PLAN)
+            plan = plan_store.get_plan(PLAN)
             summary = plan.summaries[0]
             prov = Area.get_by_id(prov_id)
             floor = _best(lambda: db.execute_sql(FLOOR_SQL, (PLAN,)).fetchall())

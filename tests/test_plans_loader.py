@@ -101,9 +101,10 @@ def test_county_yiliao_ratios(catalog):
     }
     assert [t.name for t in plan.tiers] == ["国家双随机", "市级双随机"]
     assert plan.lookback.years == (2023,)
-    assert [(d.name, d.date.isoformat()) for d in plan.deadlines] == [
-        ("报送医疗卫生随机抽查工作阶段性工作总结", "2024-06-10"),
-        ("完成全部医疗卫生随机监督抽查工作并报送工作总结", "2024-10-30"),
+    assert [(d.kind, d.date.isoformat()) for d in plan.deadlines] == [
+        ("stage_summary", "2024-06-10"),
+        ("completion", "2024-10-30"),
+        ("year_summary", "2024-10-30"),
     ]
 
 
@@ -263,7 +264,8 @@ seed = "000_test"
 kind = "random"
 
 [[deadlines]]
-name = "报送总结"
+kind = "stage_summary"
+label = "报送阶段性工作总结"
 date = 2025-06-15
 
 [[tiers]]
@@ -379,6 +381,32 @@ MALFORMED = {
         _edit("date = 2025-06-15", 'date = "2025-06-15"'),
         ["t.toml: deadlines[0].date: 应为日期（如 2025-06-15），实为文本"],
     ),
+    "unknown deadline kind": (
+        _edit('kind = "stage_summary"', 'kind = "summary"'),
+        ["t.toml: deadlines[0].kind: 未知的期限类型 “summary”，应为 “stage_summary”（阶段性工作总结）、"
+         "“completion”（完成全部抽查任务和数据信息填报）、“year_summary”（全年工作总结）、"
+         "“report_up”（汇总表及总结上报）、“phase”（工作阶段） 之一"],
+    ),
+    "deadline without its meaning": (
+        _edit('kind = "stage_summary"\n', ""),
+        ["t.toml: deadlines[0]: 缺少必填项 “kind”"],
+    ),
+    "period ends before it starts": (
+        _edit("[[deadlines]]", "[period]\nstart = 2025-01-01\nend = 2024-12-31\n\n[[deadlines]]"),
+        ["t.toml: period.end: 计划期间的结束日期 2024-12-31 早于开始日期 2025-01-01"],
+    ),
+    "period end as text": (
+        _edit("[[deadlines]]", '[period]\nstart = 2025-01-01\nend = "2025-12-31"\n\n[[deadlines]]'),
+        ["t.toml: period.end: 应为日期（如 2025-06-15），实为文本"],
+    ),
+    "period of another year": (
+        _edit("[[deadlines]]", "[period]\nstart = 2024-01-01\nend = 2025-12-31\n\n[[deadlines]]"),
+        ["t.toml: period.start: 计划期间应从计划年度 2025 年开始，实为 2024-01-01"],
+    ),
+    "stage date outside the period": (
+        _edit("[[deadlines]]", "[period]\nstart = 2025-01-01\nend = 2025-05-31\n\n[[deadlines]]"),
+        ["t.toml: deadlines[0].date: 阶段性总结日期 2025-06-15 不在计划期间 2025-01-01 至 2025-05-31 内"],
+    ),
     "unknown tier": (
         _edit('tier = "national"', 'tier = "province"'),
         ["t.toml: draws[0].tier: 未知的抽取层级 “province”"],
@@ -417,6 +445,40 @@ def test_malformed_plan_fails_with_the_exact_message(vocab, text, errors):
         load_plan_text(text, "t.toml", vocab)
     assert exc.value.errors == errors
     assert errors[0] in str(exc.value)
+
+
+def test_period_defaults_to_the_plan_year(vocab):
+    import datetime
+
+    plan = load_plan_text(VALID, "t.toml", vocab)
+    assert (plan.period.start, plan.period.end) == (datetime.date(2025, 1, 1), datetime.date(2025, 12, 31))
+    assert plan.deadline("stage_summary").label == "报送阶段性工作总结"
+    assert plan.deadline("completion") is None
+
+
+# (seed, deadlines by kind) as the seed texts give them (issue 14 "Periods")
+SEED_DEADLINES = {
+    "2025-mybj-tianjin": [("completion", "2025-11-15"), ("stage_summary", "2025-06-15"), ("year_summary", "2025-11-15")],
+    "2024-county-yiliao": [("stage_summary", "2024-06-10"), ("completion", "2024-10-30"), ("year_summary", "2024-10-30")],
+    "2025-fzss-guangxi": [("completion", "2025-11-30"), ("report_up", "2025-12-10"), ("report_up", "2025-12-20")],
+    "2025-xj-yiliao": [("completion", "2025-11-15"), ("stage_summary", "2025-06-15"), ("year_summary", "2025-11-15")],
+    "2021-zhongwei-fzss": [("phase", "2021-04-30"), ("phase", "2021-08-31"), ("phase", "2021-09-30"),
+                           ("report_up", "2021-09-30"), ("phase", "2021-10-31")],
+}
+
+
+@pytest.mark.parametrize("plan_id", PLAN_IDS)
+def test_every_plan_carries_its_period_and_the_meaning_of_its_deadlines(catalog, plan_id):
+    plan = catalog.get(plan_id)
+    assert (plan.period.start.isoformat(), plan.period.end.isoformat()) == (f"{plan.year}-01-01", f"{plan.year}-12-31")
+    assert plan.deadlines and all(d.kind_name and d.label and d.date.year == plan.year for d in plan.deadlines)
+    if plan.kind == "random":
+        assert plan.deadline("completion") is not None
+    if plan_id in SEED_DEADLINES:
+        assert [(d.kind, d.date.isoformat()) for d in plan.deadlines] == SEED_DEADLINES[plan_id]
+    if plan_id == "2021-zhongwei-fzss":
+        assert [d.start.isoformat() if d.start else None for d in plan.deadlines] == [
+            None, "2021-05-01", "2021-09-01", "2021-09-27", "2021-10-01"]
 
 
 def test_all_errors_are_reported_at_once(vocab):

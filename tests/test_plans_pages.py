@@ -27,6 +27,8 @@ def test_plan_detail_shows_everything(browser, org, plan_id):
         assert c.name in page
     for d in plan.deadlines:
         assert d.date.isoformat() in page
+        assert f"<td>{d.kind_name}</td><td>{d.label}</td>" in page  # what the date means, in the seed's words
+    assert f"计划期间：{plan.period.start.isoformat()} 至 {plan.period.end.isoformat()}" in page
     for item in plan.items:
         assert f'id="item-{item.key}"' in page
     for s in plan.summaries:
@@ -101,7 +103,8 @@ def test_catalog_picks_up_a_new_plan_and_keeps_a_good_one_on_error(app, tmp_path
     with app.app_context():
         before = catalog()
         text = (forms / "2025-mybj-tianjin.toml").read_text(encoding="utf-8")
-        (forms / "2026-mybj.toml").write_text(text.replace('id = "2025-mybj-tianjin"', 'id = "2026-mybj"').replace("year = 2025", "year = 2026"), encoding="utf-8")
+        (forms / "2026-mybj.toml").write_text(text.replace('id = "2025-mybj-tianjin"', 'id = "2026-mybj"').replace("year = 2025", "year = 2026")
+                                           .replace(" = 2025-", " = 2026-"), encoding="utf-8")  # its period and deadlines too
         after = catalog()
         assert "2026-mybj" in after.plans and "2026-mybj" not in before.plans
         (forms / "2027-broken.toml").write_text("id = ", encoding="utf-8")

@@ -9,7 +9,7 @@ import pytest
 
 from webapp.inspection.models import Answer, Record, Status
 from webapp.org.models import Area
-from webapp.reports import plans as plan_store
+from webapp.plans import catalog as plan_store
 from webapp.reports.figures import TOTAL, figures
 from webapp.reports.models import SummaryReport, SummaryStatus
 
@@ -57,7 +57,7 @@ def header_rows(page, table_key):
 def test_every_seed_table_on_page_pdf_and_workbook(app, org, browser, tmp_path, plan_id, key):
     with app.app_context():
         make_world(org, [plan_id])
-        plan = plan_store.current(plan_id)
+        plan = plan_store.get_plan(plan_id)
         summary = plan.summary(key)
         want_figures = figures(plan, summary, org.city)
     want = expected_for(plan_id, key)
@@ -148,7 +148,7 @@ def test_approved_summary_is_frozen_and_prints_the_signers(app, org, browser, tm
     assert report.state == SummaryStatus.APPROVED
     frozen = report.figures
     with app.app_context():
-        plan = plan_store.current(pid)
+        plan = plan_store.get_plan(pid)
         before = figures(plan, plan.summaries[0], Area.get_by_id(org.d1.id))[TOTAL]
         # a record changes after approval: a new approved record with every item failed
         rec = Record.select().where((Record.plan_id == pid) & (Record.area == org.d1.id) & (Record.status != Status.APPROVED)).first()
@@ -254,7 +254,7 @@ def test_roll_up_rows_equal_each_areas_own_table(app, org, pid):
 
     with app.app_context():
         make_world(org, [pid])
-        plan = plan_store.current(pid)
+        plan = plan_store.get_plan(pid)
         summary = plan.summaries[0]
         rolled = tables.compare(plan, summary, org.city)
         by_area = {r["area"]: {c["col"]: c["value"] for c in r["cells"]} for r in rolled["rows"]}

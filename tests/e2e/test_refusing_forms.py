@@ -23,7 +23,8 @@ from webapp.inspection import services as inspection
 from webapp.inspection.models import Record, Status
 from webapp.org.models import Area, User
 from webapp.registers.models import Inspector, Institution
-from webapp.reports import plans as plan_store, workflow as report_workflow
+from webapp.plans import catalog as plan_store
+from webapp.reports import workflow as report_workflow
 
 from .conftest import sign_in
 
@@ -70,7 +71,7 @@ def _pick(folder):
     issued = (Opinion.select().where((Opinion.area == area) & (Opinion.status == int(OpinionStatus.ISSUED))
                                      & (Opinion.deadline >= datetime.date.today())
                                      & ~(Opinion.id.in_(FollowUp.select(FollowUp.opinion)))).order_by(Opinion.id).first())
-    report = report_workflow.submit(users["ts_jdy1"], plan_store.current("2025-xj-yiliao"), area)
+    report = report_workflow.submit(users["ts_jdy1"], plan_store.get_plan("2025-xj-yiliao"), area)
     wb = Workbook()  # a list whose headers no source has used yet: it opens on the mapping page
     wb.active.append(["机构", "代码", "监督员"])
     wb.active.append(["天山区某诊所", "", "刘洋"])

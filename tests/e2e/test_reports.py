@@ -28,3 +28,23 @@ def test_the_approved_demo_summary_carries_its_signers(live_server, page):
     page.wait_for_selector("#summary-approval")
     text = page.locator("#summary-approval").inner_text()
     assert "已批准" in text and "刘洋" in text and "赵敏" in text and "周海燕" in text
+
+
+def test_the_period_chooser_counts_a_stage_and_keeps_adhoc_checks_apart(live_server, page):
+    sign_in(page, live_server, "city_fzr")
+    page.goto(live_server + "/reports/?plan=2025-xj-yiliao")
+    meta = page.locator(".report-sheet .report-meta").first
+    assert "统计期间：计划年度（2025-01-01 至 2025-12-31）" in meta.inner_text()
+    year = int(page.locator("#table-附表2 tr.total td a").nth(1).inner_text())
+    assert "临时检查" in page.locator("#adhoc-checks").inner_text()
+    page.check("input[name=period][value=stage]")
+    page.click("button:has-text('统计')")
+    page.wait_for_selector(".report-meta:has-text('阶段（2025-01-01 至 2025-06-15）')")
+    assert "period=stage" in page.url
+    stage = int(page.locator("#table-附表2 tr.total td a").nth(1).inner_text())
+    assert 0 < stage < year
+    page.check("input[name=period][value=custom]")
+    page.fill("#start", "2025-07-01")
+    page.fill("#end", "2025-06-01")
+    page.click("button:has-text('统计')")
+    page.wait_for_selector("text=结束日期不能早于开始日期")

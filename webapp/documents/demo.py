@@ -66,7 +66,9 @@ def load(rng):
     # units not yet inspected under this plan first: one record per unit and plan reads best
     done = {r.institution_id for r in Record.select(Record.institution).where(Record.plan_id == plan.id)}
     candidates.sort(key=lambda i: i.id in done)
-    today = datetime.date.today()
+    # the story happens within the plan's period (a 2025 plan's inspections are dated 2025): "today"
+    # of the demo is the real day, or the period's last day once the plan year is over
+    today = min(datetime.date.today(), plan.period.end)
     picks = iter(candidates)
     key_sets = [("1.1",), ("2.1",), ("1.2", "2.1"), ("1.1", "2.1"), ("2.1",), ("1.2",), ("1.1",)]
     recs = [_record(next(picks), area, users, reviewer, inspectors, plan, keys, today - datetime.timedelta(days=d))

@@ -309,7 +309,7 @@ def compute(plan, inputs, seed):
 
 def _deadline(plan):
     """The plan's completion deadline (完成…), else its last one."""
-    done = [d.date for d in plan.deadlines if "完成" in d.name]
+    done = [d.date for d in plan.deadlines if d.kind == "completion"]
     dates = done or [d.date for d in plan.deadlines]
     return min(dates) if done else (max(dates) if dates else None)
 

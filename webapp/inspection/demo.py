@@ -69,7 +69,9 @@ def load(rng):
         if stage == "new":
             counts["检查任务（未开始）"] += 1
             continue
-        form = MultiDict([("date", (today - datetime.timedelta(days=30 - 2 * n)).isoformat()), ("place", inst.address),
+        # visited within the plan's period: a 2025 plan's inspection is dated 2025 (issue 14)
+        day = min(today, plan.period.end) - datetime.timedelta(days=30 - 2 * n)
+        form = MultiDict([("date", day.isoformat()), ("place", inst.address),
                           ("representative", inst.legal_rep or "负责人"), ("representative_title", "负责人"),
                           ("inspectors", str(pair[0].id)), ("inspectors", str(pair[1].id))])
         record = services.start_record(jdy1, task, form)

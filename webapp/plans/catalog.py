@@ -119,3 +119,8 @@ def forget():
     with _lock:
         _catalogs.clear()
         _plans.clear()
+
+
+def plans_with_summaries():
+    """The current plans that have summary tables (汇总表), for the reports' plan chooser."""
+    return [p for p in catalog().plans.values() if p.summaries]

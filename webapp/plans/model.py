@@ -46,6 +46,7 @@ MATRIX_MEASURE_SOURCES = (TABLE_SOURCES - {"items"}) | {
     "fine_count",           # 罚款户次
     "transfer_dept",        # 移送相关部门
     "transfer_judicial",    # 移送司法机关
+    "revocations",          # 吊销行政许可资质: every revocation (许可证, 诊疗科目, 人员资格证)
 }
 MATRIX_COLUMN_SOURCES = frozenset({"categories", "case_kind"})
 # Sums of money (kept in 分, shown in the label's unit), defined here only: the schema, the
@@ -80,11 +81,40 @@ class Vocabulary:
     text: str = field(default="", compare=False, repr=False)
 
 
+# What a deadline of a plan means (seed texts 000–004). A "stage" of the 汇总表 period chooser
+# runs from the period's start to a stage_summary date.
+DEADLINE_KINDS = {
+    "stage_summary": "阶段性工作总结",
+    "completion": "完成全部抽查任务和数据信息填报",
+    "year_summary": "全年工作总结",
+    "report_up": "汇总表及总结上报",
+    "phase": "工作阶段",
+}
+
+
+@dataclass(frozen=True)
+class Period:
+    """The span a plan covers (its plan year unless the file says otherwise), both days included."""
+
+    start: date
+    end: date
+
+    def __contains__(self, day: date) -> bool:
+        return self.start <= day <= self.end
+
+
 @dataclass(frozen=True)
 class Deadline:
-    name: str
+    """A date of the plan with its meaning (``kind``, one of DEADLINE_KINDS) and the seed's words."""
+
+    kind: str
     date: date
-    start: date | None = None
+    label: str
+    start: date | None = None       # a phase with a span (seed 004)
+
+    @property
+    def kind_name(self) -> str:
+        return DEADLINE_KINDS[self.kind]
 
 
 @dataclass(frozen=True)
@@ -240,6 +270,7 @@ class Plan:
     sampling: tuple[Sampling, ...]    # the file's [[draws]]
     sections: tuple[Section, ...]
     summaries: tuple[Summary, ...]
+    period: Period | None = None     # set by the schema: the file's [period], else the plan year
     deadlines: tuple[Deadline, ...] = ()
     case_kinds: tuple[CaseKind, ...] = ()
     document: str | None = None
@@ -260,6 +291,10 @@ class Plan:
 
     def item(self, key: str) -> Item:
         return self._items[key]
+
+    def deadline(self, kind: str) -> Deadline | None:
+        """The first deadline of this kind (file order), if the plan has one."""
+        return next((d for d in self.deadlines if d.kind == kind), None)
 
     def tier(self, key: str) -> Tier:
         return next(t for t in self.tiers if t.key == key)

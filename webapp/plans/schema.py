@@ -8,6 +8,7 @@ there is none. The summary tables are checked in ``summaries.py``.
 from __future__ import annotations
 
 import re
+from datetime import date
 from decimal import Decimal
 from typing import Any, Mapping
 
@@ -16,12 +17,14 @@ from .model import (
     DEFAULT_TIER_KEY,
     DEFAULT_TIER_NAME,
     REMAINDER_PREFIX,
+    DEADLINE_KINDS,
     CaseKind,
     Category,
     Deadline,
     Item,
     Kind,
     Lookback,
+    Period,
     Plan,
     Sampling,
     Section,
@@ -46,6 +49,7 @@ _PLAN_SPEC: Spec = {
     "document": ("str", False),
     "note": ("str", False),
     "lookback": ("table", False),
+    "period": ("table", False),
     "deadlines": ("tables", False),
     "tiers": ("tables", False),
     "categories": ("tables", True),
@@ -56,7 +60,13 @@ _PLAN_SPEC: Spec = {
     "generated_summary": ("bool", False),
 }
 _LOOKBACK_SPEC: Spec = {"years": ("ints", True), "note": ("str", True)}
-_DEADLINE_SPEC: Spec = {"name": ("str", True), "date": ("date", True), "start": ("date", False)}
+_PERIOD_SPEC: Spec = {"start": ("date", True), "end": ("date", True)}
+_DEADLINE_SPEC: Spec = {
+    "kind": ("str", True),
+    "label": ("str", True),
+    "date": ("date", True),
+    "start": ("date", False),
+}
 _CATEGORY_SPEC: Spec = {"key": ("str", True), "name": ("str", True), "kinds": ("strs", True)}
 _SAMPLING_SPEC: Spec = {
     "categories": ("strs", True),
@@ -115,14 +125,22 @@ def plan(c: Checker, data: dict[str, Any], vocab: Vocabulary, version: str, text
         if lb["years"] is not None and lb["note"] is not None:
             lookback = Lookback(tuple(lb["years"]), lb["note"])
 
+    period = _period(c, top["period"], top["year"])
     deadlines = []
     for i, table in enumerate(top["deadlines"] or []):
         place = at("", "deadlines", i)
         d = c.fields(place, table, _DEADLINE_SPEC)
+        if d["kind"] is not None and d["kind"] not in DEADLINE_KINDS:
+            known = "、".join(f"“{k}”（{n}）" for k, n in DEADLINE_KINDS.items())
+            c.err(f"{place}.kind", f"未知的期限类型 “{d['kind']}”，应为 {known} 之一")
+            d["kind"] = None
         if d["start"] is not None and d["date"] is not None and d["start"] > d["date"]:
             c.err(f"{place}.start", "开始日期晚于截止日期")
-        if d["name"] is not None and d["date"] is not None:
-            deadlines.append(Deadline(d["name"], d["date"], d["start"]))
+        # a stage of the 汇总表 runs from the period's start to this date: it must lie inside
+        if d["kind"] == "stage_summary" and period is not None and d["date"] is not None and d["date"] not in period:
+            c.err(f"{place}.date", f"阶段性总结日期 {d['date']} 不在计划期间 {period.start} 至 {period.end} 内")
+        if d["kind"] is not None and d["label"] is not None and d["date"] is not None:
+            deadlines.append(Deadline(d["kind"], d["date"], d["label"], d["start"]))
 
     # Tiers: a plan without [[tiers]] has one implicit tier, so every sampling rule has a tier.
     tier_names = key_names(c, "tiers", top["tiers"], "抽取层级")
@@ -199,6 +217,7 @@ def plan(c: Checker, data: dict[str, Any], vocab: Vocabulary, version: str, text
         sampling=sampling,
         sections=sections,
         summaries=summaries,
+        period=period,
         deadlines=tuple(deadlines),
         case_kinds=case_kinds,
         document=top["document"],
@@ -208,6 +227,22 @@ def plan(c: Checker, data: dict[str, Any], vocab: Vocabulary, version: str, text
         text=text,
         vocabulary=vocab,
     )
+
+
+def _period(c: Checker, table: dict | None, year: int | None) -> Period | None:
+    """The plan's [period]; without one, its plan year (1 January to 31 December)."""
+    if table is None:
+        return Period(date(year, 1, 1), date(year, 12, 31)) if year is not None and 2000 <= year <= 2100 else None
+    f = c.fields("period", table, _PERIOD_SPEC)
+    if f["start"] is None or f["end"] is None:
+        return None
+    if f["start"] > f["end"]:
+        c.err("period.end", f"计划期间的结束日期 {f['end']} 早于开始日期 {f['start']}")
+        return None
+    if year is not None and f["start"].year != year:
+        c.err("period.start", f"计划期间应从计划年度 {year} 年开始，实为 {f['start']}")
+        return None
+    return Period(f["start"], f["end"])
 
 
 def _categories(c: Checker, tables: list[dict], vocab: Vocabulary) -> tuple[Category, ...]:

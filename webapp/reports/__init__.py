@@ -9,4 +9,4 @@ bp = Blueprint("reports", __name__, url_prefix="/reports", cli_group="report")
 nav.register("汇总表", "reports.index", ["inspector", "reviewer", "head", "admin"],
              "按计划、地区和期间统计的官方汇总表：下载 PDF / Excel，报送与审批")
 
-from . import views  # noqa: E402,F401  (routes and commands register on bp)
+from . import commands, views  # noqa: E402,F401  (routes and commands register on bp)

@@ -8,28 +8,55 @@ record has its audit entries and no state is written directly.
 """
 import datetime
 
+from ..draw import services as draw_services
+from ..draw.models import Draw, DrawSource, Task
 from ..inspection.models import Answer, Handling, Record, Status, Visit, VisitInspector
+from ..plans.catalog import get_plan, plans_with_summaries
 from ..org.models import Area, Level, Role, Unit, User, UserRole
 from ..plans.versions import remember_version
 from ..registers.models import Inspector, Institution, InstitutionKind
 from ..inspection import workflow as record_workflow
-from . import plans as plan_store
 from . import workflow
 
 SHARE = 0.6        # of the eligible units of a district, inspected per plan
 FAIL_RATE = 0.12   # of the applicable items answered 不合格
 
 
-def make_records(plan, area, units, pairs, reviewer, rng, status=Status.APPROVED, fail_rate=FAIL_RATE):
-    """Visits, records, answers and handling for `units` (institution, kind keys) of one area.
+def _tasks_of(plan, area, pairs, adhoc):
+    """Where the records' tasks come from: for a random plan the list the upper platform sent down
+    (上级平台下发, a confirmed Draw), or 临时检查 tasks (adhoc) that its tables do not count; a
+    special campaign (004) draws nothing, so its records have no task."""
+    if plan.kind != "random":
+        return None, ""
+    if adhoc:
+        return None, "adhoc"
+    author = next(u for a, b in pairs for u in (a.user_id, b.user_id) if u)
+    draw = Draw.create(plan_id=plan.id, plan_version=plan.version, area=area, source=DrawSource.UPPER, drawn_by=author,
+                       note="演示数据：上级平台下发的随机监督抽查名单")
+    # confirmed through the draw's own transition (with its audit entry), by an admin above the area
+    admins = (User.select().join(UserRole).switch(User).join(Unit).join(Area, on=(Unit.area == Area.id))
+              .where(UserRole.role == Role.ADMIN))
+    admin = next(u for u in admins if Area.get_by_id(area if isinstance(area, int) else area.id).is_within(u.unit.area))
+    return draw_services.confirm(draw, admin), plan.tiers[0].key
+
+
+def make_records(plan, area, units, pairs, reviewer, rng, status=Status.APPROVED, fail_rate=FAIL_RATE, adhoc=False):
+    """Visits, records, answers and handling for `units` (institution, kind keys) of one area,
+    visited within the plan's period (before its completion deadline where it has one).
 
     pairs: list of (Inspector, Inspector) — the two officers of each visit (≥2, 行政处罚法 art. 42).
+    adhoc: the records are 临时检查 (tasks without a draw), else from an upper-platform list.
     Returns the number of records made.
     """
     remember_version(plan)  # the records below name this version
     now = datetime.datetime.now()
     answers, handlings, made_records = [], [], []
     made = 0
+    draw, tier = _tasks_of(plan, area, pairs, adhoc)
+    first = max(plan.period.start, datetime.date(plan.year, 3, 1))
+    done = plan.deadline("completion")
+    last = min(plan.period.end, done.date if done else plan.period.end, datetime.date.today())
+    span = max(0, (last - first).days)
     for inst_id, kinds in units:
         category = plan.category_of(kinds)
         items = plan.items_for(kinds)
@@ -37,12 +64,16 @@ def make_records(plan, area, units, pairs, reviewer, rng, status=Status.APPROVED
             continue
         a, b = pairs[rng.randrange(len(pairs))]
         author = a.user_id or b.user_id
-        day = datetime.date(plan.year, rng.randint(3, 10), rng.randint(1, 28))
+        day = first + datetime.timedelta(days=rng.randint(0, span))
         visit = Visit.create(institution=inst_id, area=area, date=day, created_by=author)
+        task = None
+        if tier:
+            task = Task.create(draw=draw, plan_id=plan.id, plan_version=plan.version, institution=inst_id, area=area,
+                               category=category.key, tier=tier, deadline=done.date if done else None)
         VisitInspector.insert_many([(visit.id, a.id, 0), (visit.id, b.id, 1)],
                                    fields=[VisitInspector.visit, VisitInspector.inspector, VisitInspector.position]).execute()
         at = datetime.datetime.combine(day, datetime.time(10))
-        record = Record.create(visit=visit, plan_id=plan.id, plan_version=plan.version, institution=inst_id, area=area,
+        record = Record.create(visit=visit, task=task, plan_id=plan.id, plan_version=plan.version, institution=inst_id, area=area,
                                category=category.key, status=int(Status.DRAFT), created_by=author, created_at=at,
                                updated_at=now)
         made_records.append((record, author))
@@ -107,7 +138,7 @@ def _district_people(area):
 
 def load(rng):
     made = 0
-    plans = plan_store.plans_with_summaries()
+    plans = plans_with_summaries()
     districts = list(Area.select().where(Area.level == int(Level.DISTRICT)).order_by(Area.code))
     for area in districts:
         pairs, reviewer = _district_people(area)
@@ -128,7 +159,7 @@ def load(rng):
 
 def _approved_summary():
     """天山区 sends up its 2025 医疗机构 汇总表: prepared, reviewed and approved."""
-    plan = plan_store.current("2025-xj-yiliao") or next(iter(plan_store.plans_with_summaries()), None)
+    plan = get_plan("2025-xj-yiliao") or next(iter(plans_with_summaries()), None)
     area = Area.get_or_none(Area.code == "650102")
     users = {u.username: u for u in User.select().where(User.username.in_(["ts_jdy1", "ts_shr", "ts_fzr"]))}
     if plan is None or area is None or len(users) < 3:

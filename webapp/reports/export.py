@@ -11,13 +11,10 @@ from .tables import display, visible_rows
 FOOTER_GAP = "　　"
 
 
-def meta(area_name, unit_name, period=None, signatures=None, status=""):
-    """Plain data shown around the tables: 填报单位, period, the footer names and dates."""
-    if period and (period.start or period.end):
-        span = f"{period.start or '…'} 至 {period.end or '…'}"
-    else:
-        span = ""
-    return {"area": area_name, "unit": unit_name, "period": span, "signatures": dict(signatures or {}), "status": status}
+def meta(area_name, unit_name, period="", signatures=None, status=""):
+    """Plain data shown around the tables: 填报单位, the 统计期间 in words (reports.periods.describe),
+    the footer names and dates."""
+    return {"area": area_name, "unit": unit_name, "period": period or "", "signatures": dict(signatures or {}), "status": status}
 
 
 def footer_lines(table, info):

@@ -1,13 +1,17 @@
 """The figures of a 汇总表, computed by SQL aggregation over approved records.
 
-Rules (official-tables.md, domain.md "Summary tables"):
+Rules (official-tables.md, domain.md "Summary tables", issue 14):
+- which records count: approved, in the area and below, visited within the chosen period (the
+  plan's own period — its plan year — unless another is asked: reports/periods.py), and for a
+  random plan only tasks from a draw (own draw, 上级平台下发, 回头看); the 临时检查 are counted
+  apart (adhoc_checks). A special campaign (004) draws nothing: all its records count.
 - 辖区内单位总数: 在业 units of the register in the area and below, in the row's category
   (a unit with several kinds sits in the first plan category sharing one, as `Plan.category_of`).
 - 检查单位数: distinct units with an approved record in that row.
 - a failure column: distinct units with at least one 不合格 answer on the items feeding it, the
   items taken from each record's own plan version.
 - 行政处罚情况 from Handling: cases counted (立案 or 行政处罚), money summed exactly in 分,
-  revocations as unit counts.
+  revocations as unit counts (004's 吊销行政许可资质: every revocation of a handling).
 Every figure is one GROUP BY query (or a few); nothing loops over records in Python.
 """
 import datetime
@@ -17,12 +21,14 @@ from decimal import ROUND_HALF_UP, Decimal
 from peewee import JOIN, Case, fn
 
 from ..db import db
+from ..draw.models import Task
 from ..inspection.models import Answer, Handling, Record, Result, Status, Visit
 from ..org.models import Area
 from ..registers.models import Institution, InstitutionKind
 from ..plans.catalog import plan_at
 
 TOTAL = "__total__"  # the 合计 row key
+ADHOC = "__adhoc__"  # the "column" of the 临时检查 shown apart from a random plan's tables
 
 # Handling sources counted as unit numbers (a revoked unit counts once, whatever its records).
 UNIT_FLAGS = {"revoke_license": Handling.revoke_license, "revoke_person": Handling.revoke_person,
@@ -37,17 +43,34 @@ COUNT_FLAGS = {
     "transfer_judicial": Handling.transfer_judicial,
 }
 SUMS = {"fines": Handling.fine_fen + Handling.confiscation_fen, "fine_only": Handling.fine_fen,
-        "confiscation": Handling.confiscation_fen}
+        "confiscation": Handling.confiscation_fen,
+        # 004 吊销行政许可资质: every revocation a handling decided — the 执业许可证, a 诊疗科目 and a
+        # 人员资格证 are each an administrative licence or qualification revoked (issue 14)
+        "revocations": (Case(None, [(Handling.revoke_license, 1)], 0) + Case(None, [(Handling.revoke_subject, 1)], 0)
+                        + Case(None, [(Handling.revoke_person, 1)], 0))}
 HANDLING_SOURCES = set(UNIT_FLAGS) | set(COUNT_FLAGS) | set(SUMS)
 
 
 @dataclass(frozen=True)
 class Period:
+    """The visit dates a table counts, both days included (webapp/reports/periods.py makes them).
+
+    kind: "year" (the plan's period), "stage" (to the stage-summary date) or "custom". An empty
+    Period means "not chosen": every function here then counts the plan's own period."""
+
     start: datetime.date | None = None
     end: datetime.date | None = None
+    kind: str = ""
 
     def __bool__(self):
         return bool(self.start or self.end)
+
+
+def _period(plan, period):
+    """The period as asked, else the plan's own (its plan year): a 2025 table never counts 2026."""
+    if period:
+        return period
+    return Period(plan.period.start, plan.period.end, "year")
 
 
 def money(fen, unit):
@@ -63,9 +86,22 @@ def money(fen, unit):
     return Decimal(text)
 
 
-def approved(plan_id, area, period=Period()):
-    """Conditions on Record (joined to Visit when a period is asked) for the counted records."""
-    cond = (Record.plan_id == plan_id) & (Record.status == int(Status.APPROVED)) & Record.area.in_(area.subtree_ids())
+def from_draw():
+    """A random check is a task that came from a draw: the plan's own draw, a list from the upper
+    platform (上级平台下发, also a Draw) or a 回头看 task. A 临时检查 (a task without a draw) is
+    not, and neither is a record without a task (issue 14 "What a random-check table counts")."""
+    drawn = Task.select(Task.id).where(Task.draw.is_null(False) | (Task.lookback == True))  # noqa: E712
+    return Record.task.in_(drawn)
+
+
+def approved(plan, area, period=Period(), adhoc=False):
+    """Conditions on Record for the counted records: approved, in the area, visited in the period,
+    and for a random plan's table from a draw (adhoc=True: the 临时检查 kept apart instead).
+    A special campaign (004) draws nothing: every approved record of it counts."""
+    period = _period(plan, period)
+    cond = (Record.plan_id == plan.id) & (Record.status == int(Status.APPROVED)) & Record.area.in_(area.subtree_ids())
+    if plan.kind == "random":
+        cond &= (Record.task.is_null() | ~from_draw()) if adhoc else from_draw()
     if period.start:
         cond &= Record.visit.in_(Visit.select(Visit.id).where(Visit.date >= period.start))
     if period.end:
@@ -73,8 +109,8 @@ def approved(plan_id, area, period=Period()):
     return cond
 
 
-def _versions(plan_id, area, period):
-    return [r.plan_version for r in Record.select(Record.plan_version).where(approved(plan_id, area, period)).distinct()]
+def _versions(plan, area, period):
+    return [r.plan_version for r in Record.select(Record.plan_version).where(approved(plan, area, period)).distinct()]
 
 
 def column_case(plan, summary, versions):
@@ -142,7 +178,7 @@ def table_figures(plan, summary, area, period=Period(), failures=None):
     failures: failure counts {(row or TOTAL, column key): units} already computed for this area
     (the roll-up makes them for every district in one query); None computes them here."""
     rows = list(summary.rows)
-    cond = approved(plan.id, area, period)
+    cond = approved(plan, area, period)
     cols = summary.columns
     out = {r: {} for r in rows + [TOTAL]}
 
@@ -158,7 +194,7 @@ def table_figures(plan, summary, area, period=Period(), failures=None):
         q = Record.select(*lead, fn.COUNT(fn.DISTINCT(Record.institution)))
         checked.update(_per_category(q, group, cond, rows))
 
-    case, fed = (None, ()) if failures is not None else column_case(plan, summary, _versions(plan.id, area, period))
+    case, fed = (None, ()) if failures is not None else column_case(plan, summary, _versions(plan, area, period))
     failures = dict(failures or {})
     if case is not None:
         # Answers drive the join (CROSS JOIN keeps SQLite from starting at the records' area
@@ -201,7 +237,7 @@ def table_figures(plan, summary, area, period=Period(), failures=None):
 
 def matrix_figures(plan, summary, area, period=Period()):
     """{measure key: {column key: value or None}} for the 004 matrix (None: the cell is empty)."""
-    cond = approved(plan.id, area, period)
+    cond = approved(plan, area, period)
     measures = summary.measures
     hsources = list(dict.fromkeys(m.source for m in measures if m.source in HANDLING_SOURCES))
     out = {m.key: {} for m in measures}
@@ -233,13 +269,13 @@ def child_failure_totals(plan, summary, area, children, period=Period()):
     """{child area id: {(TOTAL, column key): units}}: the 合计 failure figures of every area in
     `children` (areas directly below `area`) from one pass over the failed answers, instead of
     one pass per child (a province over its cities)."""
-    case, fed = column_case(plan, summary, _versions(plan.id, area, period))
+    case, fed = column_case(plan, summary, _versions(plan, area, period))
     if case is None or not children:
         return {c.id: {} for c in children}
     child = Case(None, [(Area.path.startswith(c.path), c.id) for c in children], None)
     triples = (Answer.select(child.alias("child"), case.alias("col"), Record.institution.alias("inst"))
                .join(Record, JOIN.CROSS).join(Area, on=(Record.area == Area.id))
-               .where((Answer.record == Record.id) & approved(plan.id, area, period) & (Answer.result == Result.FAIL)
+               .where((Answer.record == Record.id) & approved(plan, area, period) & (Answer.result == Result.FAIL)
                       & Answer.item_key.in_(fed) & Record.category.in_(list(summary.rows)))
                .distinct())
     sql, params = triples.sql()
@@ -248,6 +284,21 @@ def child_failure_totals(plan, summary, area, children, period=Period()):
             f"SELECT child, col, COUNT(*) FROM ({sql}) AS t WHERE col IS NOT NULL AND child IS NOT NULL "
             "GROUP BY child, col", params).fetchall():
         out[child_id][TOTAL, col] = int(n)
+    return out
+
+
+def adhoc_checks(plan, area, period=Period()):
+    """The approved 临时检查 of a random plan in the area and period, shown apart from its tables:
+    {category key: units} for the plan's categories, and TOTAL (a unit counts once)."""
+    if plan.kind != "random":
+        return {}
+    cond = approved(plan, area, period, adhoc=True) & Record.category.in_([c.key for c in plan.categories])
+    out = {TOTAL: 0}
+    out.update({c.key: 0 for c in plan.categories})
+    for cat, n in (Record.select(Record.category, fn.COUNT(fn.DISTINCT(Record.institution))).where(cond)
+                   .group_by(Record.category).tuples()):
+        out[cat] = int(n)
+    out[TOTAL] = Record.select(fn.COUNT(fn.DISTINCT(Record.institution))).where(cond).scalar() or 0
     return out
 
 
@@ -261,8 +312,13 @@ def figures(plan, summary, area, period=Period()):
 
 
 def units_behind(plan, summary, area, row, col_key, period=Period()):
-    """Query of the institutions a figure counts (row: category key, TOTAL or a matrix measure)."""
-    cond = approved(plan.id, area, period)
+    """Query of the institutions a figure counts (row: category key, TOTAL or a matrix measure;
+    col_key ADHOC: the 临时检查 of that row, shown apart from the table)."""
+    if col_key == ADHOC:
+        rows = [c.key for c in plan.categories] if row == TOTAL else [row]
+        recs = Record.select(Record.institution).where(approved(plan, area, period, adhoc=True) & Record.category.in_(rows))
+        return Institution.select().where(Institution.id.in_(recs)).order_by(Institution.name)
+    cond = approved(plan, area, period)
     if summary.layout == "matrix":
         col = summary.column(col_key)
         measure = next(m for m in summary.measures if m.key == row)
@@ -286,7 +342,7 @@ def units_behind(plan, summary, area, row, col_key, period=Period()):
             return Institution.select().where(Institution.id.in_(ids)).order_by(Institution.name)
         cond &= Record.category.in_(rows)
     if source == "items":
-        case, fed = column_case(plan, summary, _versions(plan.id, area, period))
+        case, fed = column_case(plan, summary, _versions(plan, area, period))
         recs = (Record.select(Record.institution).join(Answer)
                 .where(cond & (Answer.result == Result.FAIL) & Answer.item_key.in_(fed) & (case == items_col.key)))
     elif source == "units_checked":

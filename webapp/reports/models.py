@@ -29,6 +29,7 @@ class SummaryReport(BaseModel):
     number = IntegerField()  # 第 n 版 for (plan, area)
     period_start = DateField(null=True)
     period_end = DateField(null=True)
+    period_kind = CharField(max_length=16, default="")  # year / stage / custom (reports.periods); "" before 0150
     status = IntegerField(default=SummaryStatus.SUBMITTED, index=True)
     figures = TextField()  # JSON: the plain tables exactly as submitted (webapp.reports.tables)
     unit_name = CharField(max_length=128, default="")  # 填报单位

@@ -1,40 +1,27 @@
 """Routes of the 汇总表 (load → check → act → render) and the `flask --app webapp report …` commands."""
 
-import click
 from flask import abort, flash, g, request, url_for
-from flask.cli import with_appcontext
 
-from .. import downloads, htmx, inputs
+from .. import downloads, htmx
 from ..errors import Invalid
-from ..db import db
+from ..plans.catalog import get_plan, plans_with_summaries
 from ..org.models import Area
 from ..scope import areas_of, can_see_area
 from ..security import require
-from . import bp, export, tables, workflow
-from . import plans as plan_store
-from .figures import TOTAL, Period, units_behind
+from . import bp, export, figures, periods, tables, workflow
+from .figures import ADHOC, TOTAL, Period, units_behind
 from .models import SummaryReport, SummaryStatus
 
 
 # ---- loading request parameters --------------------------------------------------------------
 
 
-def _date(name, errors):
-    raw = (request.values.get(name) or "").strip()
-    if not raw:
-        return None
-    try:
-        return inputs.parse_date(raw, name, latest=inputs.within_a_year())
-    except Invalid as e:
-        errors.update(e.errors)
-        return None
-
-
 def _selection():
-    """plan, area, period and field errors from the query string (defaults: first plan, own area)."""
+    """plan, area, period and field errors from the query string (defaults: first plan, own area,
+    the plan's year)."""
     errors = {}
-    plans = plan_store.plans_with_summaries()
-    plan = plan_store.current(request.values.get("plan") or "") or (plans[0] if plans else None)
+    plans = plans_with_summaries()
+    plan = get_plan(request.values.get("plan") or "") or (plans[0] if plans else None)
     if request.values.get("plan") and plan is not None and plan.id != request.values.get("plan"):
         errors["plan"] = "没有这个计划"
     code = (request.values.get("area") or "").strip()
@@ -43,9 +30,14 @@ def _selection():
         errors["area"] = "没有这个地区"
         area = g.user.area
     require(can_see_area(g.user, area))
-    period = Period(_date("start", errors), _date("end", errors))
-    if period.start and period.end and period.start > period.end:
-        errors["end"] = "结束日期不能早于开始日期"
+    period = Period()
+    if plan is not None:
+        try:
+            period = periods.choose(plan, request.values.get("period"), request.values.get("start"),
+                                    request.values.get("end"))
+        except Invalid as exc:
+            errors.update(exc.errors)
+            period = periods.year(plan)
     return plan, area, period, errors
 
 
@@ -54,10 +46,10 @@ def _areas(user):
 
 
 def _query(plan, area, period, **extra):
-    args = {"plan": plan.id, "area": area.code}
-    if period.start:
+    args = {"plan": plan.id, "area": area.code, "period": period.kind or periods.YEAR}
+    if period.kind == periods.CUSTOM and period.start:
         args["start"] = period.start.isoformat()
-    if period.end:
+    if period.kind == periods.CUSTOM and period.end:
         args["end"] = period.end.isoformat()
     args.update(extra)
     return args
@@ -79,16 +71,18 @@ def index():
 
 def _index(status=200, **extra):
     plan, area, period, errors = _selection()
-    ctx = dict(plans=plan_store.plans_with_summaries(), areas=_areas(g.user), plan=plan, area=area, period=period,
+    ctx = dict(plans=plans_with_summaries(), areas=_areas(g.user), plan=plan, area=area, period=period,
                errors=errors, args=request.values, submit_errors={})
     ctx.update(extra)
     if plan is not None:
         built = tables.build_all(plan, area, period)
-        ctx.update(tables=built,
+        ctx.update(tables=built, stage=periods.stage(plan), period_text=periods.describe(period),
+                   adhoc=figures.adhoc_checks(plan, area, period), adhoc_col=ADHOC, total=TOTAL,
+                   describe_period=lambda r: periods.describe(workflow.period_of(r)),
                    compares=[c for c in (tables.compare(plan, s, area, period, own=t) for s, t in zip(plan.summaries, built)) if c],
                    query=_query(plan, area, period), reports=_latest(plan, area),
                    can_prepare=workflow.can_prepare(g.user, area), unit_name=workflow.unit_name(area))
-    return htmx.render("reports/page.html", "reports/_tables.html", **ctx), status
+    return htmx.render("reports/page.html", "reports/_tables.html", **ctx), (422 if errors else status)
 
 
 @bp.get("/units")
@@ -98,17 +92,21 @@ def units():
     require(plan is not None and not errors)
     summary = next((s for s in plan.summaries if s.key == request.args.get("table")), None)
     row, col = request.args.get("row", ""), request.args.get("col", "")
-    if summary is None or col not in {c.key for c in summary.columns}:
+    if col == ADHOC and plan.kind == "random":  # the 临时检查 shown apart from the tables
+        summary = summary or plan.summaries[0]
+        rows = {c.key for c in plan.categories} | {TOTAL}
+    elif summary is None or col not in {c.key for c in summary.columns}:
         abort(404)
-    rows = {m.key for m in summary.measures} if summary.layout == "matrix" else set(summary.rows) | {TOTAL}
+    else:
+        rows = {m.key for m in summary.measures} if summary.layout == "matrix" else set(summary.rows) | {TOTAL}
     if row not in rows:
         abort(404)
     found = list(units_behind(plan, summary, area, row, col, period))
-    label = summary.column(col).label
+    label = "临时检查（未计入汇总表）" if col == ADHOC else summary.column(col).label
     row_label = next((m.label for m in summary.measures if m.key == row), None) or (
         summary.total_row or "合计" if row == TOTAL else plan.category(row).name)
     return htmx.render("reports/units.html", "reports/_units.html", plan=plan, summary=summary, area=area,
-                       units=found, label=label, row_label=row_label, back=url_for(".index", **_query(plan, area, period)))
+                       units=found, label=label, row_label=row_label, period_text=periods.describe(period), back=url_for(".index", **_query(plan, area, period)))
 
 
 def _send(data, kind, plan, area, *extra, fallback):
@@ -127,7 +125,7 @@ def export_live(kind):
     require(kind in ("pdf", "xlsx"))
     plan, area, period, errors = _selection()
     require(plan is not None and not errors)
-    info = export.meta(area.name, workflow.unit_name(area), period, status="（未报送，仅供核对）")
+    info = export.meta(area.name, workflow.unit_name(area), periods.describe(period), status="（未报送，仅供核对）")
     data = (export.pdf if kind == "pdf" else export.workbook)(tables.build_all(plan, area, period), info)
     return _send(data, kind, plan, area, fallback=f"{plan.id}-{area.code}")
 
@@ -160,8 +158,9 @@ def snapshot(report_id):
     """A submitted summary: the frozen figures, who signed, and the buttons the user may press."""
     report = _report(report_id)
     return htmx.render("reports/snapshot.html", "reports/_approval.html", report=report, tables=workflow.tables_of(report),
+                       period_text=periods.describe(workflow.period_of(report)),
                        sig=workflow.signatures(report), can=lambda verb: workflow.allowed(g.user, report, verb),
-                       plan=plan_store.current(report.plan_id), error=None,
+                       plan=get_plan(report.plan_id), error=None,
                        reason_max=workflow.RETURN_REASON_MAX)
 
 
@@ -170,11 +169,11 @@ def snapshot_file(report_id, kind):
     """The printed form of a submitted summary, with the names and dates of who signed it."""
     require(kind in ("pdf", "xlsx"))
     report = _report(report_id)
-    period = Period(report.period_start, report.period_end)
+    period = workflow.period_of(report)
     status = "" if report.status == SummaryStatus.APPROVED else f"（{SummaryStatus(report.status).label}）"
-    info = export.meta(report.area.name, report.unit_name, period, workflow.signatures(report), status)
+    info = export.meta(report.area.name, report.unit_name, periods.describe(period), workflow.signatures(report), status)
     data = (export.pdf if kind == "pdf" else export.workbook)(workflow.tables_of(report), info)
-    plan = plan_store.current(report.plan_id)
+    plan = get_plan(report.plan_id)
     return _send(data, kind, plan, report.area, f"第{report.number}版", fallback=f"{report.plan_id}-{report.area.code}-v{report.number}")
 
 
@@ -191,49 +190,9 @@ def decide(report_id, verb):
     except workflow.SummaryError as exc:
         if exc.code == 422:  # the reason missing or too long: shown beside the field, the form kept
             return htmx.render("reports/snapshot.html", "reports/_approval.html", report=report,
-                               tables=workflow.tables_of(report), sig=workflow.signatures(report),
-                               can=lambda v: workflow.allowed(g.user, report, v), plan=plan_store.current(report.plan_id),
+                               tables=workflow.tables_of(report), period_text=periods.describe(workflow.period_of(report)), sig=workflow.signatures(report),
+                               can=lambda v: workflow.allowed(g.user, report, v), plan=get_plan(report.plan_id),
                                error=exc.message, reason_max=workflow.RETURN_REASON_MAX), 422
         abort(exc.code, exc.message)
     flash(f"汇总表第 {report.number} 版：{SummaryStatus(report.status).label}。", "success")
     return htmx.redirect(url_for(".snapshot", report_id=report.id))
-
-
-# ---- commands --------------------------------------------------------------------------------
-
-
-def _cli_selection(plan_id, area_code):
-    plan = plan_store.current(plan_id)
-    if plan is None or not plan.summaries:
-        raise click.ClickException(f"没有带汇总表的计划“{plan_id}”")
-    if area_code:
-        area = Area.get_or_none(Area.code == area_code)
-        if area is None:
-            raise click.ClickException(f"没有地区代码“{area_code}”")
-    else:
-        area = Area.select().order_by(Area.level, Area.code).first()
-        if area is None:
-            raise click.ClickException("数据库中还没有地区")
-    return plan, area
-
-
-def _export_command(kind):
-    @click.option("--plan", "plan_id", required=True, help="计划编号，如 2025-xj-yiliao")
-    @click.option("--area", "area_code", default="", help="地区代码；省略时为数据库中最高一级地区")
-    @click.option("--out", "out", required=True, type=click.Path(dir_okay=False, writable=True))
-    @with_appcontext
-    def command(plan_id, area_code, out):
-        with db.connection_context():
-            plan, area = _cli_selection(plan_id, area_code)
-            info = export.meta(area.name, workflow.unit_name(area))
-            data = (export.pdf if kind == "pdf" else export.workbook)(tables.build_all(plan, area), info)
-        with open(out, "wb") as fh:
-            fh.write(data)
-        click.echo(f"已导出 {plan.id}（{area.name}，汇总表 {len(plan.summaries)} 张）到 {out}")
-
-    command.__doc__ = f"Export every summary table of a plan for an area as one {kind.upper()} file."
-    return command
-
-
-bp.cli.command("xlsx")(_export_command("xlsx"))
-bp.cli.command("pdf")(_export_command("pdf"))

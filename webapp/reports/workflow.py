@@ -13,6 +13,7 @@ from ..audit import trail
 from ..db import transaction
 from ..errors import Invalid, too_long
 from ..org.models import Role, Unit
+from . import periods
 from .figures import Period
 from .models import SummaryReport, SummaryStatus
 from .tables import build_all, to_json
@@ -91,6 +92,7 @@ def allowed(user, report, verb):
 
 def submit(user, plan, area, period=Period(), phone=""):
     """Compute the tables now and store them frozen as a new version."""
+    period = periods.of(plan, period)  # recorded as counted: the plan year unless another was chosen
     if not can_prepare(user, area):
         raise SummaryError("只有本单位的填表人可以提交本辖区的汇总表。", 403)
     phone = phone_rule.normalise(phone or user.phone)
@@ -108,7 +110,7 @@ def submit(user, plan, area, period=Period(), phone=""):
             MACHINE.apply(user, old, "supersede", after={"by_number": number})
         report = SummaryReport.create(
             plan_id=plan.id, plan_version=plan.version, area=area, number=number,
-            period_start=period.start, period_end=period.end, status=int(S.SUBMITTED),
+            period_start=period.start, period_end=period.end, period_kind=period.kind, status=int(S.SUBMITTED),
             figures=json.dumps(to_json(tables), ensure_ascii=False), unit_name=unit_name(area),
             prepared_by=user, phone=phone)
         trail.record(user, "summary.submit", "summary_report", report.id, after={
@@ -143,6 +145,11 @@ def return_(user, report, reason):
     if problem:
         raise SummaryError(problem, 422, "reason")
     return _apply(user, report, "return", reason.strip())
+
+
+def period_of(report):
+    """The period a submitted summary counted, as recorded with it (printed on the form)."""
+    return Period(report.period_start, report.period_end, report.period_kind or "")
 
 
 def tables_of(report):

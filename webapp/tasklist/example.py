@@ -39,7 +39,7 @@ def rows(plan, area, problems=True, n=7):
     people = list(Inspector.select().join(OrgUnit).where((Inspector.active == True) & OrgUnit.area.in_(area.subtree_ids()))  # noqa: E712
                   .order_by(Inspector.user.is_null(), Inspector.id))
     tier = plan.tiers[0].name
-    deadline = next((d.date for d in plan.deadlines if "完成" in d.name), None)
+    deadline = next((d.date for d in plan.deadlines if d.kind == "completion"), None)
     out = []
     units = _unit_rows(plan, area, n + (1 if problems else 0))
     for i, (inst, cat) in enumerate(units[:n]):

@@ -278,7 +278,7 @@ def test_inspector_edit_and_recusal(app, org, browser):
         assert {"inspector.update", "recusal.create", "recusal.delete"} <= actions
     new = b.post("/registers/inspectors/new", {"name": "", "cert_no": "650102001", "unit": ""})
     html = new.get_data(as_text=True)
-    assert new.status_code == 422 and "请填写姓名" in html and "已登记给" in html and "请选择所在单位" in html
+    assert new.status_code == 422 and "请填写姓名" in html and "已登记给" in html and "请选择所属执法单位" in html
     export = b.get("/registers/inspectors/export.xlsx")
     ws = load_workbook(io.BytesIO(export.data)).active
     assert any(r[0] == "甲监督员一" for r in ws.iter_rows(values_only=True))

@@ -86,15 +86,15 @@ def test_every_problem_row_is_listed_and_nothing_is_written(app, world, fmt):
         plan, table, reg, rows = services.analysis(batch)
         first = 3 if fmt == "xlsx" else 2  # the header row number
         r = {n - first: row for n, row in by_number(rows).items()}
-        assert r[1].ok and r[1].unit.id == w.hospital.id and [p.name for p in r[1].inspectors] == ["甲监督员一", "甲监督员二"]
+        assert r[1].ok and r[1].institution.id == w.hospital.id and [p.name for p in r[1].inspectors] == ["甲监督员一", "甲监督员二"]
         assert r[1].tier == "national" and r[1].deadline.isoformat() == "2024-09-30"
-        assert r[2].ok and r[2].unit.id == w.chc.id and r[2].random and r[2].tier == "city" and r[2].category == "community"
+        assert r[2].ok and r[2].institution.id == w.chc.id and r[2].random and r[2].tier == "city" and r[2].category == "community"
         assert "按统一社会信用代码匹配" in r[2].notes[0]
-        assert r[3].ok and r[3].unit.id == w.company.id and [p.cert_no for p in r[3].inspectors] == ["J0003"]
-        assert "2 个名为“甲区仁和诊所”" in r[4].unit_problem
+        assert r[3].ok and r[3].institution.id == w.company.id and [p.cert_no for p in r[3].inspectors] == ["J0003"]
+        assert "2 个名为“甲区仁和诊所”" in r[4].institution_problem
         assert {u.id for u in r[4].candidates} == {w.clinic_a.id, w.clinic_b.id}
-        assert r[5].unit_problem.startswith("名录库中找不到该单位")
-        assert "校验位错误" in r[6].unit_problem and [u.id for u in r[6].candidates] == [w.hospital.id]
+        assert r[5].institution_problem.startswith("名录库中找不到该单位")
+        assert "校验位错误" in r[6].institution_problem and [u.id for u in r[6].candidates] == [w.hospital.id]
         assert [x.number - first for x in rows if not x.ok] == [4, 5, 6]
 
         audit_before = AuditEntry.select().count()
@@ -217,9 +217,9 @@ def test_inspector_and_unit_problems_are_listed(app, world):
         assert "已声明回避" in r[4].problems["inspectors"]
         assert "查无此人" in r[5].problems["inspectors"]
         assert "省级" in r[5].problems["tier"] and "十月底" in r[5].problems["deadline"]
-        assert "属于乙区" in r[6].unit_problem
-        assert r[7].unit_problem == "该行没有单位名称和统一社会信用代码"
-        assert "与第 4 行是同一单位" in r[8].unit_problem
+        assert "属于乙区" in r[6].institution_problem
+        assert r[7].institution_problem == "该行没有单位名称和统一社会信用代码"
+        assert "与第 4 行是同一单位" in r[8].institution_problem
 
         for number, form in [(4, {"action": "inspectors", "random": "1"}), (5, {"action": "tier", "tier": "national"}),
                              (5, {"action": "deadline", "deadline": "2024-10-31"}), (5, {"action": "inspectors", "random": "1"}),

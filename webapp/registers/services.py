@@ -39,7 +39,7 @@ INSTITUTION_COLUMNS = [
     ("status", "状态"),
 ]
 INSTITUTION_HEADERS = dict(INSTITUTION_COLUMNS)
-INSPECTOR_COLUMNS = [("name", "姓名"), ("cert_no", "执法证号"), ("unit", "所在单位"), ("specialties", "专业"),
+INSPECTOR_COLUMNS = [("name", "姓名"), ("cert_no", "执法证号"), ("unit", "所属执法单位"), ("specialties", "专业"),
                      ("active", "状态"), ("user", "登录账号"), ("recusals", "回避单位")]
 LIST_SPLIT = re.compile(r"[、,，;；/\n]+")
 # the columns' own limits: checked here, shown on the form fields (registers/institution_form.html)
@@ -448,7 +448,7 @@ def check_inspector(data, user=None, instance_id=None):
     unit_id = inputs.to_int(str(data.get("unit") or ""))
     unit = Unit.get_or_none(Unit.id == unit_id) if unit_id is not None else None
     if unit is None:
-        errors["unit"] = "请选择所在单位"
+        errors["unit"] = "请选择所属执法单位"
     elif user is not None and not unit.area.is_within(user.area):
         errors["unit"] = "该单位不在您的辖区内"
     clean["unit"] = unit
@@ -504,7 +504,7 @@ def declare_recusal(insp, credit_code, reason, actor, user=None):
     code = creditcode.normalise(credit_code)
     inst = Institution.get_or_none(Institution.credit_code == code) if code else None
     if not code:
-        errors["credit_code"] = "请填写需回避单位的统一社会信用代码"
+        errors["credit_code"] = "请填写需回避的检查对象的统一社会信用代码"
     elif inst is None:
         errors["credit_code"] = "名录库中没有该统一社会信用代码的单位"
     elif user is not None and not inst.area.is_within(user.area):

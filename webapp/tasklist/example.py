@@ -10,7 +10,7 @@ from ..registers.models import Inspector, Institution, InstitutionKind
 HEADER = ["序号", "单位名称", "统一社会信用代码", "单位地址", "单位类别", "抽查层级", "执法人员", "完成时限"]
 
 
-def _unit_rows(plan, area, n):
+def _institution_rows(plan, area, n):
     kinds = {k: c for c in plan.categories for k in c.kinds}
     seen, out = set(), []
     query = (Institution.select(Institution, InstitutionKind.kind.alias("k")).join(InstitutionKind)
@@ -27,7 +27,7 @@ def _unit_rows(plan, area, n):
 
 def best_plan(plans, area):
     """The plan with the most units of the area in its categories (the most telling example)."""
-    counts = [(len(_unit_rows(p, area, 10**6)), -n, p) for n, p in enumerate(plans)]
+    counts = [(len(_institution_rows(p, area, 10**6)), -n, p) for n, p in enumerate(plans)]
     best = max(counts, key=lambda c: c[:2], default=None)
     return best[2] if best and best[0] else None
 
@@ -41,7 +41,7 @@ def rows(plan, area, problems=True, n=7):
     tier = plan.tiers[0].name
     deadline = next((d.date for d in plan.deadlines if d.kind == "completion"), None)
     out = []
-    units = _unit_rows(plan, area, n + (1 if problems else 0))
+    units = _institution_rows(plan, area, n + (1 if problems else 0))
     for i, (inst, cat) in enumerate(units[:n]):
         name, code, names = inst.name, inst.credit_code, ""
         if i == 0 and len(people) >= 2:

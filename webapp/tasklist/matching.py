@@ -112,7 +112,7 @@ def check_mapping(form, headers, plan):
 
 
 @dataclass
-class Unit:
+class Institution:
     id: int
     name: str
     credit_code: str
@@ -133,7 +133,7 @@ class Person:
 
 @dataclass
 class Register:
-    units: dict  # id -> Unit (the area's register)
+    institutions: dict  # id -> Institution (the area's register)
     people: dict  # id -> Person (active inspectors of the area)
     recusals: set  # {(inspector id, institution id)}
     existing: dict  # {(institution id, tier): "描述"} units already holding a task of this plan
@@ -142,7 +142,7 @@ class Register:
     by_name: dict = field(default_factory=dict)
 
     def __post_init__(self):
-        for u in self.units.values():
+        for u in self.institutions.values():
             self.by_code[u.credit_code] = u
             self.by_name.setdefault(norm_name(u.name), []).append(u)
 
@@ -152,7 +152,7 @@ class Register:
         if len(n) < 2:
             return []
         core = n[:4]
-        hits = [u for u in self.units.values() if n in norm_name(u.name) or norm_name(u.name) in n or core in norm_name(u.name)]
+        hits = [u for u in self.institutions.values() if n in norm_name(u.name) or norm_name(u.name) in n or core in norm_name(u.name)]
         return sorted(hits, key=lambda u: (abs(len(u.name) - len(name)), u.name))[:limit]
 
 
@@ -165,9 +165,9 @@ class Register:
 class Row:
     number: int  # row number in the file
     values: dict  # field -> text
-    unit: Unit | None = None
-    new_unit: dict | None = None  # a unit the admin chose to create (made on confirmation)
-    unit_problem: str = ""
+    institution: Institution | None = None
+    new_institution: dict | None = None  # an institution the admin chose to create (made on confirmation)
+    institution_problem: str = ""
     candidates: list = field(default_factory=list)
     category: str = ""
     tier: str = ""
@@ -181,7 +181,7 @@ class Row:
 
     @property
     def ok(self):
-        return self.skipped or (not self.unit_problem and not self.problems)
+        return self.skipped or (not self.institution_problem and not self.problems)
 
     @property
     def label(self):
@@ -191,46 +191,46 @@ class Row:
     def institution_name(self):
         if self.unit:
             return self.unit.name
-        return self.new_unit["name"] if self.new_unit else ""
+        return self.new_institution["name"] if self.new_institution else ""
 
 
-def _match_unit(row, reg):
+def _match_institution(row, reg):
     name, code = row.values.get("name", ""), creditcode.normalise(row.values.get("credit_code", ""))
     address = row.values.get("address", "")
     by_name = reg.by_name.get(norm_name(name), []) if name else []
     if code:
         bad = creditcode.problem(code)
         if bad:
-            row.unit_problem = f"统一社会信用代码“{code}”有误：{bad}"
+            row.institution_problem = f"统一社会信用代码“{code}”有误：{bad}"
             row.candidates = by_name or reg.similar(name)
             return
         if code in reg.by_code:
-            row.unit = reg.by_code[code]
-            if name and norm_name(name) != norm_name(row.unit.name):
-                row.notes.append(f"名称与名录库不同（名录库为“{row.unit.name}”），按统一社会信用代码匹配")
+            row.institution = reg.by_code[code]
+            if name and norm_name(name) != norm_name(row.institution.name):
+                row.notes.append(f"名称与名录库不同（名录库为“{row.institution.name}”），按统一社会信用代码匹配")
             return
         if code in reg.outside:
             other, where = reg.outside[code]
-            row.unit_problem = f"统一社会信用代码对应的“{other}”属于{where}，不在本次导入的地区内"
+            row.institution_problem = f"统一社会信用代码对应的“{other}”属于{where}，不在本次导入的地区内"
             row.candidates = by_name or reg.similar(name)
             return
     if not name:
-        row.unit_problem = "该行没有单位名称，统一社会信用代码在名录库中也找不到" if code else "该行没有单位名称和统一社会信用代码"
+        row.institution_problem = "该行没有单位名称，统一社会信用代码在名录库中也找不到" if code else "该行没有单位名称和统一社会信用代码"
         return
     hits = by_name
     if len(hits) > 1 and address:
         same_place = [u for u in hits if norm_address(u.address) == norm_address(address)]
         hits = same_place if len(same_place) == 1 else hits
     if len(hits) == 1:
-        row.unit = hits[0]
+        row.institution = hits[0]
         if code:
-            row.notes.append(f"名录库中该单位的统一社会信用代码为 {row.unit.credit_code}，与清单中的 {code} 不同，按名称匹配")
+            row.notes.append(f"名录库中该单位的统一社会信用代码为 {row.institution.credit_code}，与清单中的 {code} 不同，按名称匹配")
         return
     if hits:
-        row.unit_problem = f"名录库中有 {len(hits)} 个名为“{name}”的单位，请选择是哪一个"
+        row.institution_problem = f"名录库中有 {len(hits)} 个名为“{name}”的单位，请选择是哪一个"
         row.candidates = hits
         return
-    row.unit_problem = "名录库中找不到该单位" + ("（统一社会信用代码和名称都未匹配）" if code else "")
+    row.institution_problem = "名录库中找不到该单位" + ("（统一社会信用代码和名称都未匹配）" if code else "")
     row.candidates = reg.similar(name)
 
 
@@ -244,7 +244,7 @@ def _category(row, plan, value):
         if len(hits) == 1:
             return hits[0].key
         return None
-    kinds = row.unit.kinds if row.unit else tuple(row.new_unit.get("kinds", ())) if row.new_unit else ()
+    kinds = row.institution.kinds if row.institution else tuple(row.new_institution.get("kinds", ())) if row.new_institution else ()
     cat = plan.category_of(kinds) if kinds else None
     return cat.key if cat else None
 
@@ -287,8 +287,8 @@ def _people(row, reg, value):
                 continue
         if p in people:
             continue
-        if row.unit and (p.id, row.unit.id) in reg.recusals:
-            problems.append(f"“{p.name}”已声明回避“{row.unit.name}”，不能检查该单位")
+        if row.institution and (p.id, row.institution.id) in reg.recusals:
+            problems.append(f"“{p.name}”已声明回避“{row.institution.name}”，不能检查该单位")
             continue
         people.append(p)
     return people, problems
@@ -302,19 +302,19 @@ def analyse_row(number, values, plan, reg, mapping, resolution):
         row.skipped = True
         return row  # a skip stored without its reason (before the reason was required) counts for nothing
     if res.get("unit"):
-        row.unit = reg.units.get(int(res["unit"]))
-        if row.unit is None:
-            row.unit_problem = "所选单位已不在本地区名录库中，请重新选择"
+        row.institution = reg.institutions.get(int(res["unit"]))
+        if row.institution is None:
+            row.institution_problem = "所选单位已不在本地区名录库中，请重新选择"
     elif res.get("create"):
-        row.new_unit = res["create"]
-        if row.new_unit.get("credit_code") in reg.by_code:
-            row.unit_problem = f"统一社会信用代码 {row.new_unit['credit_code']} 已登记为“{reg.by_code[row.new_unit['credit_code']].name}”，请改为关联该单位"
+        row.new_institution = res["create"]
+        if row.new_institution.get("credit_code") in reg.by_code:
+            row.institution_problem = f"统一社会信用代码 {row.new_institution['credit_code']} 已登记为“{reg.by_code[row.new_institution['credit_code']].name}”，请改为关联该单位"
     else:
-        _match_unit(row, reg)
+        _match_institution(row, reg)
 
     if res.get("category"):
         row.category = res["category"]
-    elif row.unit or row.new_unit:
+    elif row.institution or row.new_institution:
         row.category = _category(row, plan, values.get("category", ""))
         if row.category is None:
             row.category = ""
@@ -351,14 +351,14 @@ def analyse(table, plan, reg, mapping, resolutions):
         rows.append(analyse_row(number, values, plan, reg, mapping, resolutions.get(str(number))))
     seen = {}
     for row in rows:
-        if row.skipped or row.unit_problem or not row.tier:
+        if row.skipped or row.institution_problem or not row.tier:
             continue
-        key = (row.unit.id if row.unit else "new:" + row.new_unit["credit_code"], row.tier)
+        key = (row.institution.id if row.institution else "new:" + row.new_institution["credit_code"], row.tier)
         if key in seen:
-            row.unit_problem = f"与第 {seen[key]} 行是同一单位、同一层级：请排除其中一行或关联到其他单位"
+            row.institution_problem = f"与第 {seen[key]} 行是同一单位、同一层级：请排除其中一行或关联到其他单位"
             row.candidates = []
         else:
             seen[key] = row.number
-            if row.unit and (row.unit.id, row.tier) in reg.existing:
-                row.unit_problem = f"该单位已有本计划的任务（{reg.existing[(row.unit.id, row.tier)]}），不能重复下发：请排除此行"
+            if row.institution and (row.institution.id, row.tier) in reg.existing:
+                row.institution_problem = f"该单位已有本计划的任务（{reg.existing[(row.institution.id, row.tier)]}），不能重复下发：请排除此行"
     return rows

@@ -144,7 +144,7 @@ def register_of(plan, area):
     kinds = {}
     for iid, kind in InstitutionKind.select(InstitutionKind.institution, InstitutionKind.kind).join(Institution).where(Institution.area.in_(subtree)).tuples():
         kinds.setdefault(iid, []).append(kind)
-    units = {i.id: matching.Unit(i.id, i.name, i.credit_code, i.address, i.area_id, i.area.name, tuple(sorted(kinds.get(i.id, ()))), i.status)
+    institutions = {i.id: matching.Institution(i.id, i.name, i.credit_code, i.address, i.area_id, i.area.name, tuple(sorted(kinds.get(i.id, ()))), i.status)
              for i in Institution.select(Institution, Area).join(Area).where(Institution.area.in_(subtree))}
     people = {p.id: matching.Person(p.id, p.name, p.cert_no, p.unit.name)
               for p in Inspector.select(Inspector, OrgUnit).join(OrgUnit).where((Inspector.active == True) & OrgUnit.area.in_(subtree))}  # noqa: E712
@@ -153,7 +153,7 @@ def register_of(plan, area):
     for iid, tier, did, source in (Task.select(Task.institution, Task.tier, Draw.id, Draw.source).join(Draw)
                                    .where((Task.plan_id == plan.id) & Task.area.in_(subtree)).tuples()):
         existing[(iid, tier)] = f"{source}，抽取记录第 {did} 号"
-    return matching.Register(units=units, people=people, recusals=recusals, existing=existing)
+    return matching.Register(institutions=institutions, people=people, recusals=recusals, existing=existing)
 
 
 def _add_outside(reg, rows_codes):
@@ -299,7 +299,7 @@ def preview_context(batch):
             "kind_names": registers.kind_names()}
 
 
-def search_units(batch, q, limit=20):
+def search_institutions(batch, q, limit=20):
     """Units of the import's area whose name or credit code contains q (for linking a row)."""
     q = (q or "").strip()
     query = Institution.select(Institution, Area).join(Area).where(Institution.area.in_(batch.area.subtree_ids()))
@@ -327,7 +327,7 @@ def resolve(batch, number, form, user):
         iid = to_int(str(form.get("institution") or ""))
         if iid is None:
             raise Invalid({"institution": "请选择要关联的单位"})
-        if iid not in reg.units:
+        if iid not in reg.institutions:
             raise Invalid({"institution": "所选单位不在本次导入地区的名录库中"})
         res.pop("create", None)
         res.pop("skip", None)
@@ -377,7 +377,7 @@ def resolve(batch, number, form, user):
         else:
             if any(i not in reg.people for i in ids):
                 raise Invalid({"inspectors": "所选执法人员不在本地区在岗人员中"})
-            unit_id = res.get("unit") or (row.unit.id if row.unit else None)
+            unit_id = res.get("unit") or (row.institution.id if row.institution else None)
             barred = [reg.people[i].name for i in ids if (i, unit_id) in reg.recusals]
             if barred:
                 raise Invalid({"inspectors": f"{'、'.join(barred)}已声明回避该单位"})
@@ -432,8 +432,8 @@ def _write(batch, user):
     if not todo:
         raise Invalid({"confirm": "所有行都被排除了，没有可导入的任务"})
     for r in todo:
-        if r.new_unit:
-            r.unit = _create_unit(r.new_unit, batch, user)
+        if r.new_institution:
+            r.institution = _create_institution(r.new_institution, batch, user)
     from ..plans.versions import remember_version
 
     remember_version(plan)
@@ -443,11 +443,11 @@ def _write(batch, user):
     try:
         # the system's own assignment (回避, load balance, not the last team): no second algorithm
         teams = draw_services.assign_inspectors(
-            [(r.tier, r.category, r.unit.id, r.unit.area_id, False) for r in random_rows], inputs, seed)
+            [(r.tier, r.category, r.institution.id, r.institution.area_id, False) for r in random_rows], inputs, seed)
     except draw_services.DrawError as e:
         raise Invalid({"confirm": f"系统随机分配执法人员失败：{e}；本次未写入任何数据"}) from e
     assigned = {id(r): t.inspectors for r, t in zip(random_rows, teams)}
-    drawn = [draw_services.Drawn(r.tier, r.category, r.unit.id, r.unit.area_id, False,
+    drawn = [draw_services.Drawn(r.tier, r.category, r.institution.id, r.institution.area_id, False,
                                  assigned[id(r)] if r.random else tuple(p.id for p in r.inspectors)) for r in todo]
     draw = Draw.create(plan_id=plan.id, plan_version=plan.version, area=batch.area, source=DrawSource.UPPER,
                        seed=seed if random_rows else None, file_hash=batch.file_hash,
@@ -458,13 +458,13 @@ def _write(batch, user):
     draw = draw_services.confirm(draw, user)
     default_deadline = draw_services._deadline(plan)
     for r, d in zip(todo, drawn):
-        task = Task.create(draw=draw, plan_id=plan.id, plan_version=plan.version, institution=r.unit.id,
-                           area=r.unit.area_id, category=r.category, tier=r.tier, lookback=False,
+        task = Task.create(draw=draw, plan_id=plan.id, plan_version=plan.version, institution=r.institution.id,
+                           area=r.institution.area_id, category=r.category, tier=r.tier, lookback=False,
                            deadline=r.deadline or default_deadline)
         for pos, insp in enumerate(d.inspectors):
             TaskInspector.create(task=task, inspector=insp, position=pos)
-        trail.record(user, "task.import", "task", task.id, institution=r.unit.id,
-                     after={"draw": draw.id, "row": r.number, "institution_id": r.unit.id, "tier": r.tier,
+        trail.record(user, "task.import", "task", task.id, institution=r.institution.id,
+                     after={"draw": draw.id, "row": r.number, "institution_id": r.institution.id, "tier": r.tier,
                             "category": r.category, "inspectors": list(d.inspectors),
                             "assigned": "系统随机分配" if r.random else "清单指定",
                             "deadline": (r.deadline or default_deadline).isoformat() if (r.deadline or default_deadline) else ""})
@@ -476,14 +476,14 @@ def _write(batch, user):
     return draw
 
 
-def _create_unit(data, batch, user):
+def _create_institution(data, batch, user):
     """A unit the admin chose to add to the register: validated again, made with its audit entry."""
     clean, errors = registers.check_institution(data, user=user)
     if errors:
         raise Invalid({"confirm": f"新建单位“{data.get('name')}”未通过校验：{'；'.join(errors.values())}；本次未写入任何数据"})
     inst = registers.create_institution(clean, user)
     kinds = tuple(sorted(clean["kinds"]))
-    return matching.Unit(inst.id, inst.name, inst.credit_code, inst.address, inst.area_id, clean["area"].name, kinds, inst.status)
+    return matching.Institution(inst.id, inst.name, inst.credit_code, inst.address, inst.area_id, clean["area"].name, kinds, inst.status)
 
 
 def discard(batch, user):

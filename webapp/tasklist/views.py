@@ -146,10 +146,10 @@ def search(batch_id, number):
     """Units of the area by name or credit code, to link the row to (active search)."""
     b = _batch(batch_id)
     q = request.args.get("q", "")
-    found = services.search_units(b, q)
+    found = services.search_institutions(b, q)
     if htmx.is_partial():
-        return render_template("tasklist/_candidates.html", batch=b, number=number, units=found, q=q, searched=True)
-    return _page(b, search_row=number, search_q=q, search_units=found)
+        return render_template("tasklist/_candidates.html", batch=b, number=number, institutions=found, q=q, searched=True)
+    return _page(b, search_row=number, search_q=q, search_institutions=found)
 
 
 @bp.route("/<int:batch_id>/confirm", methods=["POST"])

@@ -50,11 +50,17 @@ def test_access(app, org, rule, method):
     assert got == expected, f"{key}: expected {expected}, got {got}"
     assert got["other_district"] not in (200, 303) or not rule.arguments or key in SHARED, \
         f"{key}: a user of another district reached 甲区's object ({got['other_district']})"
+    # one scoped loader: an object outside the user's area is a 404 everywhere, as if it did not exist
+    assert got["other_district"] == 404 or not rule.arguments or key in SHARED | NOT_AREA_BOUND, \
+        f"{key}: another district's object answered {got['other_district']}, not 404"
 
 
 # Routes with arguments that are not 甲区's objects (plans, verification codes are for everyone
 # signed in; the code answers with the scope shown on the page).
 SHARED = {"GET /plans/<plan_id>", "GET /documents/verify/<code>", "GET /reports/export.<kind>"}
+# Objects that belong to no area: a sign-in lock-out is keyed by account name or address (403 when
+# the account is not the admin's to unlock).
+NOT_AREA_BOUND = {"POST /admin/lockouts/<int:row_id>/unlock"}
 
 
 def test_no_stale_entries():

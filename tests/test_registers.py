@@ -209,7 +209,7 @@ def test_non_admin_cannot_edit(app, org, browser):
     assert b.get(f"/registers/institutions/{inst.id}").status_code == 200
     assert b.get(f"/registers/institutions/{inst.id}/edit").status_code == 403
     assert b.post("/registers/institutions/new", {"name": "x"}).status_code == 403
-    assert browser("jdy3").get(f"/registers/institutions/{inst.id}").status_code == 403  # 乙区 sees no 甲区 unit
+    assert browser("jdy3").get(f"/registers/institutions/{inst.id}").status_code == 404  # 乙区 sees no 甲区 unit: as if it did not exist
 
 
 def test_concurrent_edit_is_detected(app, org, browser):

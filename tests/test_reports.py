@@ -180,7 +180,7 @@ def test_approved_summary_is_frozen_and_prints_the_signers(app, org, browser, tm
     ("fzr1", "review", 403),     # the 单位负责人 approves after the 审核人, not instead
     ("shr1", "approve", 403),    # not the reviewer's verb: who is checked before the state (webapp/workflow.py)
     ("fzr1", "approve", 409),    # the 单位负责人, but not yet reviewed: nothing to approve yet
-    ("shr2", "review", 403),     # another district's reviewer cannot see it
+    ("shr2", "review", 404),     # another district's reviewer: as if it did not exist
 ])
 def test_summary_rights(app, org, browser, who, verb, code):
     pid = "2025-xj-yimei"

@@ -26,12 +26,13 @@ def areas_of(user):
     return list(visible(Area.select(), Area.id, user).order_by(Area.path))
 
 
-def load(model, obj_id, user, query=None):
+def load(model, obj_id, user, query=None, area_field=None):
     """The row of `model` with this id if the user's area covers it, else 404 (its existence is
     not disclosed): the one loader for an area-bound object named in a URL, in every feature.
-    `query` (default model.select()) may join what the page needs."""
+    `query` (default model.select()) may join what the page needs; `area_field` (default
+    model.area) is the column that places the row in an area."""
     base = query if query is not None else model.select()
-    row = visible(base, model.area, user).where(model.id == obj_id).get_or_none()
+    row = visible(base, area_field if area_field is not None else model.area, user).where(model.id == obj_id).get_or_none()
     if row is None:
         abort(404)
     return row

@@ -9,7 +9,7 @@ from ..errors import Invalid
 from ..inspection.models import Record, Visit
 from ..org.models import Role, Unit
 from ..registers.models import Inspector, Institution
-from ..scope import visible
+from ..scope import load, visible
 from ..security import require, roles_required
 from . import bp, numbering, printing, services
 from .models import FollowUp, FollowUpResult, Opinion, OpinionStatus
@@ -24,17 +24,11 @@ def _opinions():
 
 
 def _load(opinion_id):
-    op = _opinions().where(Opinion.id == opinion_id).get_or_none()
-    if op is None:
-        abort(404)
-    return op
+    return load(Opinion, opinion_id, g.user)
 
 
 def _load_record(record_id):
-    rec = visible(Record.select(), Record.area, g.user).where(Record.id == record_id).get_or_none()
-    if rec is None:
-        abort(404)
-    return rec
+    return load(Record, record_id, g.user)
 
 
 def _verify_url(op):

@@ -8,16 +8,14 @@ from ..errors import too_long
 from ..org.models import Area, Role
 from ..plans.catalog import catalog, plan_for
 from ..registers import panels
-from ..scope import areas_of, can_see_area, visible
-from ..security import require, roles_required
+from ..scope import areas_of, can_see_area, load, visible
+from ..security import roles_required
 from . import bp, services
 from .models import Draw, InspectorSwap, Task
 
 
 def _draw(draw_id):
-    draw = Draw.get_or_none(Draw.id == draw_id) or abort(404)
-    require(can_see_area(g.user, draw.area))
-    return draw
+    return load(Draw, draw_id, g.user)
 
 
 def _index(form=None, errors=None, status=200):

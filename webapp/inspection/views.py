@@ -15,6 +15,7 @@ from ..org.models import Role
 from ..plans.catalog import plan_for
 from ..registers.models import Inspector, Institution
 from ..registers import panels
+from ..scope import load
 from ..security import require, roles_required
 from . import bp, services, workflow
 from .models import Evidence, Record, Result, Status, Visit, VisitInspector
@@ -22,11 +23,7 @@ from ..errors import Invalid
 from .services import Checklist, Conflict
 
 def _record(record_id):
-    """The record if the user's area covers it (404 otherwise: its existence is not disclosed)."""
-    record = Record.get_or_none(Record.id == record_id)
-    if record is None or not record.area.is_within(g.user.area):
-        abort(404)
-    return record
+    return load(Record, record_id, g.user)
 
 
 def _editable(record):
@@ -45,8 +42,8 @@ def _locked(e):
 def _task(task_id):
     """The task if it exists for the user: in their area, and not of a draw still pending (its
     tasks reach the inspectors once the draw is confirmed)."""
-    task = Task.get_or_none(Task.id == task_id)
-    if task is None or not task.area.is_within(g.user.area) or not task.is_released:
+    task = load(Task, task_id, g.user)
+    if not task.is_released:
         abort(404)
     return task
 

@@ -4,8 +4,8 @@ from peewee import JOIN
 
 from .. import downloads, htmx, inputs, uploads
 from ..errors import Invalid
-from ..org.models import Area, Role
-from ..scope import areas_of, can_see_area, visible
+from ..org.models import Area, Role, Unit
+from ..scope import areas_of, load, visible
 from ..security import require, roles_required
 from . import bp, panels, services
 from .models import Inspector, Institution, Recusal
@@ -27,9 +27,7 @@ def _is_admin():
 
 
 def _institution(inst_id):
-    inst = Institution.get_or_none(Institution.id == inst_id) or abort(404)
-    require(can_see_area(g.user, inst.area))
-    return inst
+    return load(Institution, inst_id, g.user)
 
 
 # ------------------------------------------------------------------------------------------------
@@ -165,9 +163,7 @@ def institution_import():
 
 
 def _inspector(insp_id):
-    insp = Inspector.get_or_none(Inspector.id == insp_id) or abort(404)
-    require(can_see_area(g.user, insp.unit.area))
-    return insp
+    return load(Inspector, insp_id, g.user, Inspector.select(Inspector, Unit).join(Unit), Unit.area)
 
 
 @bp.route("/inspectors")

@@ -6,7 +6,7 @@ from .. import downloads, htmx
 from ..errors import Invalid
 from ..plans.catalog import get_plan, plans_with_summaries
 from ..org.models import Area
-from ..scope import areas_of, can_see_area
+from ..scope import areas_of, can_see_area, load
 from ..security import require
 from . import bp, export, figures, periods, tables, workflow
 from .figures import ADHOC, TOTAL, Period, units_behind
@@ -146,11 +146,7 @@ def submit():
 
 
 def _report(report_id):
-    report = SummaryReport.get_or_none(SummaryReport.id == report_id)
-    if report is None:
-        abort(404)
-    require(can_see_area(g.user, report.area))
-    return report
+    return load(SummaryReport, report_id, g.user)
 
 
 @bp.get("/summary/<int:report_id>")

@@ -9,17 +9,14 @@ from flask import abort, flash, g, make_response, render_template, request, url_
 from .. import htmx, inputs
 from ..inspection.models import Record, Status
 from ..org.models import Role
+from ..scope import load
 from ..security import roles_required
 from ..inspection import workflow
 from . import bp
 from . import queue as rq
 
 def _record(record_id):
-    """The record if the user's area covers it (404 otherwise: its existence is not disclosed)."""
-    record = Record.get_or_none(Record.id == record_id)
-    if record is None or not workflow.can_see(g.user, record):
-        abort(404)
-    return record
+    return load(Record, record_id, g.user)
 
 
 def _decision_context(record, error=None, reason=""):

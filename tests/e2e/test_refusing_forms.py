@@ -320,7 +320,7 @@ def record_return(page, base, ids):
 @case("ts_shr")
 def summary_return(page, base, ids):
     page.goto(f"{base}/reports/summary/{ids['report']}")
-    expect(page.locator("#reason ~ .counter")).to_have_text("0/200")
+    expect(page.locator("#reason ~ .counter")).to_have_text(f"0/{report_workflow.RETURN_REASON_MAX}")
     page.fill("#reason", " ")
     page.click("#summary-approval button:has-text('退回')")  # htmx: 422 with the approval fragment
     beside(page, "#reason", "退回时必须填写退回原因")

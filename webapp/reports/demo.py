@@ -136,6 +136,12 @@ def _district_people(area):
     return pairs, reviewer
 
 
+# 新市区 still waits for the city platform's 2025 医疗机构 list: the admin imports it
+# (tests/data/tasklist/示例任务清单-新市区.xlsx, or the example file on the import page), so the
+# story has no records of that plan there yet — they would make every row of the list a duplicate.
+AWAITING_LIST = {("650104", "2025-xj-yiliao")}
+
+
 def load(rng):
     made = 0
     plans = plans_with_summaries()
@@ -150,6 +156,8 @@ def load(rng):
                               .order_by(InstitutionKind.institution, InstitutionKind.kind).tuples()):
             units.setdefault(inst_id, []).append(kind)
         for plan in plans:
+            if (area.code, plan.id) in AWAITING_LIST:
+                continue
             eligible = [(i, k) for i, k in units.items() if plan.category_of(k) is not None]
             chosen = [u for u in eligible if rng.random() < SHARE] or eligible[:1]
             made += make_records(plan, area, chosen, pairs, reviewer, rng)

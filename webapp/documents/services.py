@@ -20,7 +20,6 @@ from ..errors import Invalid, too_long
 from ..inspection.models import Answer, Handling, Record, Result, VisitInspector
 from ..org.models import Role
 from ..registers.models import Inspector, Institution
-from ..inspection.services import my_inspector  # noqa: F401  (templates call s.my_inspector)
 from ..inspection.workflow import inspected_by, inspector_user_ids
 from . import numbering
 from .models import FollowUp, FollowUpResult, Opinion, OpinionStatus

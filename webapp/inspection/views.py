@@ -274,3 +274,9 @@ def _institution_records(inst, user):
     records = list(Record.select(Record, Visit).join(Visit).where(Record.institution == inst.id)
                    .order_by(Visit.date.desc(), Record.id.desc()))
     return render_template("inspection/_institution_records.html", records=records)
+
+
+@bp.app_template_global("my_inspector")
+def _my_inspector(user):
+    """The signed-in user's entry in the inspectors register (or None), for the pages that ask."""
+    return services.my_inspector(user)

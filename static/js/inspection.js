@@ -82,35 +82,80 @@
   }, true);
 
   // Never lose what is being typed: a save started earlier (a radio click, the previous field's
-  // change) may come back while the user is typing in a note of the same item. The server's copy
-  // of that field is older than the screen's, so the typed text, caret and focus are carried into
-  // the new item, and the field is saved when the user leaves it (it is still "changed").
-  var typed = null;
-  document.addEventListener("htmx:beforeSwap", function (evt) {
-    var active = document.activeElement;
-    var target = evt.detail.target;
-    typed = null;
-    if (target && target.matches && target.matches("article.item") && active && target.contains(active) && typing(active) && active.name) {
-      typed = { item: target.id, name: active.name, value: active.value,
-                start: active.selectionStart, end: active.selectionEnd };
-    }
+  // change) may come back after the user went on typing in the same item — in the field that has
+  // the focus, or in one they have already left (htmx drops that field's own save while the
+  // earlier one is in flight). The server's copy of such a field is older than the screen's, so
+  // every text field that changed since the request left is carried into the new item; the
+  // focused one keeps its caret and is saved when the user leaves it, the others are saved at once.
+  var sent = {};  // item id -> {field name: value} as sent by the request in flight
+  function textFields(item) {
+    return Array.prototype.slice.call(item.querySelectorAll("textarea[name], input[name]")).filter(typing);
+  }
+  document.addEventListener("htmx:beforeRequest", function (evt) {
+    var item = evt.detail.elt && evt.detail.elt.closest && evt.detail.elt.closest("article.item");
+    if (!item) return;
+    var values = {};
+    textFields(item).forEach(function (f) { values[f.name] = f.value; });
+    sent[item.id] = values;
   });
-  document.addEventListener("htmx:afterSwap", function () {
-    if (!typed) return;
-    var item = document.getElementById(typed.item);
-    var field = item && item.querySelector('[name="' + typed.name + '"]');
-    var keep = typed;
-    typed = null;
-    if (!field || field.value === keep.value) return;
-    field.value = keep.value;
-    field.focus({ preventScroll: true });
-    try { field.setSelectionRange(keep.start, keep.end); } catch (e) { /* not a text field */ }
+
+  var carried = null;
+  document.addEventListener("htmx:beforeSwap", function (evt) {
+    var target = evt.detail.target;
+    carried = null;
+    if (!(target && target.matches && target.matches("article.item"))) return;
+    var before = sent[target.id] || {};
+    delete sent[target.id];
+    var active = document.activeElement;
+    var fields = {};
+    var focus = null;
+    textFields(target).forEach(function (f) {
+      var isActive = f === active;
+      if (isActive) focus = { name: f.name, start: f.selectionStart, end: f.selectionEnd };
+      if (isActive || (f.name in before && before[f.name] !== f.value)) fields[f.name] = f.value;
+    });
+    if (focus || Object.keys(fields).length) carried = { item: target.id, fields: fields, focus: focus };
+  });
+
+  function saveOnLeave(field) {
     field.dataset.unsaved = "1";
     field.addEventListener("blur", function once() {
       field.removeEventListener("blur", once);
       if (field.dataset.unsaved) { delete field.dataset.unsaved; field.dispatchEvent(new Event("change", { bubbles: true })); }
     });
     field.addEventListener("input", function () { delete field.dataset.unsaved; }, { once: true });
+  }
+
+  document.addEventListener("htmx:afterSwap", function () {
+    if (!carried) return;
+    var keep = carried;
+    carried = null;
+    var item = document.getElementById(keep.item);
+    if (!item) return;
+    var saveNow = false;
+    Object.keys(keep.fields).forEach(function (name) {
+      var field = item.querySelector('[name="' + name + '"]');
+      if (!field || field.value === keep.fields[name]) return;
+      field.value = keep.fields[name];
+      field.dispatchEvent(new Event("input", { bubbles: true }));  // the counter follows
+      if (keep.focus && keep.focus.name === name) {
+        field.focus({ preventScroll: true });
+        try { field.setSelectionRange(keep.focus.start, keep.focus.end); } catch (e) { /* not a text field */ }
+        saveOnLeave(field);
+      } else {
+        saveNow = field;
+      }
+    });
+    // a field the user already left: its save was dropped while the earlier one was in flight;
+    // it is sent once htmx has settled the new item (its triggers are attached then)
+    pendingSave = saveNow || null;
+  });
+
+  var pendingSave = null;
+  document.addEventListener("htmx:afterSettle", function () {
+    var field = pendingSave;
+    pendingSave = null;
+    if (field && document.body.contains(field)) field.dispatchEvent(new Event("change", { bubbles: true }));
   });
 
   // After an item is replaced, keep the keyboard on it (or on the field that needs attention).

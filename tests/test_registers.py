@@ -237,6 +237,9 @@ def test_detail_shows_history(app, org, browser):
                       category="hospital", status=Status.APPROVED, created_by=org.users.insp1)
     html = browser("jdy1").get(f"/registers/institutions/{inst.id}").get_data(as_text=True)
     assert "2024-06-03" in html and "2024年医疗机构随机监督抽查工作计划表" in html and "已通过" in html
+    # the sections the inspection and the draw add to the page arrive as markup, not as escaped text
+    assert '<table class="grid" id="inspection-history">' in html and '<table class="grid" id="institution-tasks">' in html
+    assert "&lt;table" not in html
 
 
 def test_import_page_lists_row_errors(app, org, browser):

@@ -16,4 +16,5 @@ def panel(order):
 
 
 def render(institution, user):
-    return Markup("").join(fn(institution, user) for _, fn in PANELS)
+    # each panel is rendered by its own template (already escaped): joined as markup, not text
+    return Markup("").join(Markup(fn(institution, user)) for _, fn in PANELS)

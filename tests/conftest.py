@@ -101,6 +101,25 @@ def app(database_url, tmp_path, monkeypatch):
 
 
 @pytest.fixture
+def empty_app(backend, tmp_path, monkeypatch):
+    """An app on a database with no tables yet (migration tests build it themselves)."""
+    monkeypatch.setenv("SUIJIAN_INSTANCE", str(tmp_path / "instance"))
+    if backend == "sqlite":
+        url = f"sqlite:///{tmp_path}/old.db"
+    else:
+        url = PG_URL
+        _Pg.ready = False  # this test rebuilds the schema; the next test starts afresh
+    app = create_app({"DATABASE_URL": url, "SECRET_KEY": "x"})
+    db.connect(reuse_if_open=True)
+    if backend == "postgres":
+        db.execute_sql(f"DROP SCHEMA IF EXISTS {PG_SCHEMA} CASCADE")
+        db.execute_sql(f"CREATE SCHEMA {PG_SCHEMA}")
+    yield app
+    if not db.is_closed():
+        db.close()
+
+
+@pytest.fixture
 def org(app):
     """Province → city → two districts, with users of every role (see factories.make_org)."""
     with app.app_context():

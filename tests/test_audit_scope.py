@@ -9,7 +9,6 @@ from webapp.db import db
 from webapp.org.models import Role, Unit
 
 from . import factories
-from .test_migrations import empty_app  # noqa: F401  (fixture: a database with no tables)
 
 
 def _setup(app, org):

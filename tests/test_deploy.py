@@ -12,7 +12,6 @@ from webapp.demo import DEMO_PASSWORD
 from webapp.org.models import Area, Role, Unit, User
 
 from . import factories
-from .test_migrations import empty_app  # noqa: F401  (fixture: a database with no tables)
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BANNER = 'id="demo-banner"'

@@ -1,28 +1,8 @@
 """Schema migrations: a database made by an older schema is upgraded without losing rows."""
-import pytest
 
-from webapp import create_app, migrate
+from webapp import migrate
 from webapp.db import db
 
-from .conftest import PG_SCHEMA, PG_URL, _Pg
-
-
-@pytest.fixture
-def empty_app(backend, tmp_path, monkeypatch):
-    monkeypatch.setenv("SUIJIAN_INSTANCE", str(tmp_path / "instance"))
-    if backend == "sqlite":
-        url = f"sqlite:///{tmp_path}/old.db"
-    else:
-        url = PG_URL
-        _Pg.ready = False  # this test rebuilds the schema; the next test starts afresh
-    app = create_app({"DATABASE_URL": url, "SECRET_KEY": "x"})
-    db.connect(reuse_if_open=True)
-    if backend == "postgres":
-        db.execute_sql(f"DROP SCHEMA IF EXISTS {PG_SCHEMA} CASCADE")
-        db.execute_sql(f"CREATE SCHEMA {PG_SCHEMA}")
-    yield app
-    if not db.is_closed():
-        db.close()
 
 
 def test_upgrade_keeps_rows(empty_app):

@@ -2,7 +2,6 @@
 from webapp import migrate
 from webapp.db import db
 
-from .test_migrations import empty_app  # noqa: F401  (the fixture: an empty database of either backend)
 
 
 def test_0150_records_the_period_kind_of_old_summaries(empty_app):

@@ -3,7 +3,6 @@ states, and the rows already there keep what they meant."""
 from webapp import migrate
 from webapp.db import db
 
-from .test_migrations import empty_app  # noqa: F401  (the fixture: an empty database of either backend)
 
 
 def _before_state_migrations():

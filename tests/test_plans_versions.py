@@ -6,7 +6,7 @@ import shutil
 
 import pytest
 
-from webapp import create_app, migrate
+from webapp import migrate
 from webapp.db import db
 from webapp.inspection.models import Record
 from webapp.plans import catalog as plans
@@ -14,7 +14,6 @@ from webapp.plans.loader import FORMS_DIR, PlanError, load_plan_text, load_vocab
 from webapp.plans.versions import PlanVersion, remember_version, stored_plan
 
 from . import factories
-from .conftest import PG_SCHEMA, PG_URL, _Pg
 
 PLAN = "2025-mybj-tianjin"
 OLD_TEXT = "机构按照批准的业务范围和服务项目执业"  # an item of section 2
@@ -151,21 +150,8 @@ def test_remember_version_refuses_a_plan_whose_text_is_not_its_version(app, form
 
 
 @pytest.fixture
-def old_app(backend, tmp_path, monkeypatch):
-    monkeypatch.setenv("SUIJIAN_INSTANCE", str(tmp_path / "instance"))
-    if backend == "sqlite":
-        url = f"sqlite:///{tmp_path}/old.db"
-    else:
-        url = PG_URL
-        _Pg.ready = False  # this test rebuilds the schema; the next test starts afresh
-    app = create_app({"DATABASE_URL": url, "SECRET_KEY": "x"})
-    db.connect(reuse_if_open=True)
-    if backend == "postgres":
-        db.execute_sql(f"DROP SCHEMA IF EXISTS {PG_SCHEMA} CASCADE")
-        db.execute_sql(f"CREATE SCHEMA {PG_SCHEMA}")
-    yield app
-    if not db.is_closed():
-        db.close()
+def old_app(empty_app):
+    yield empty_app
     plans.forget()
 
 

@@ -11,6 +11,8 @@ their own connections to the SQLite file or the PostgreSQL schema.
 - `make_inspectors(org, n)`: n inspector accounts of 甲区, each with a draft record of their own.
 - `save_load(base, inspectors, seconds)`: each inspector saves answers on their own record in a
   loop until the time is up; returns what the server acknowledged.
+- `threaded(app)`: the app itself served by werkzeug's threaded server in this process (for
+  Chromium and for parallel sign-ins, where gunicorn's processes are not needed); yields the URL.
 - `check_saves(results, inflight_ok=False)`: every acknowledged save present exactly once in the
   answers and in the audit trail (run in an app context on the same database).
 """
@@ -28,6 +30,7 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
+from contextlib import contextmanager
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 WATCHDOG = os.path.join(ROOT, "tests", "gunicorn_conf.py")
@@ -363,3 +366,19 @@ def percentile(values, p):
     values = sorted(values)
     k = min(len(values) - 1, max(0, round(p / 100 * (len(values) - 1))))
     return values[k]
+
+
+@contextmanager
+def threaded(app):
+    """Serve app from a threaded werkzeug server on a free loopback port; yields the base URL."""
+    from werkzeug.serving import make_server
+
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        thread.join(5)
+        server.server_close()

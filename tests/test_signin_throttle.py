@@ -12,7 +12,6 @@ import urllib.parse
 import urllib.request
 
 import pytest
-from werkzeug.serving import make_server
 
 from webapp.auth import services
 from webapp.audit.models import AuditEntry
@@ -20,20 +19,15 @@ from webapp.db import db
 from webapp.org import models as org_models
 from webapp.org.models import Role
 
-from . import factories
+from . import factories, liveserver
 from .conftest import CSRF_RE
 
 
 @pytest.fixture
 def live(app):
     """The app served by a real threaded WSGI server on loopback; yields the base URL."""
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join(5)
-    server.server_close()
+    with liveserver.threaded(app) as base:
+        yield base
     db.connect(reuse_if_open=True)
 
 

@@ -1,13 +1,13 @@
 """Browser tests: a real WSGI server thread on 127.0.0.1 (port 0) and Debian's Chromium
 driven by Playwright. A failing test leaves a screenshot in test-artifacts/."""
 import pathlib
-import threading
 
 import pytest
-from werkzeug.serving import make_server
 
 from webapp import demo
 from webapp.db import db
+
+from .. import liveserver
 
 ARTIFACTS = pathlib.Path(__file__).resolve().parents[2] / "test-artifacts"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
@@ -26,13 +26,8 @@ def live_server(app):
     """Serve the app (with the demo data) from a real server thread; yields the base URL."""
     with app.app_context():
         demo.load()
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join(5)
-    server.server_close()
+    with liveserver.threaded(app) as base:
+        yield base
     if not db.is_closed():
         db.close()
 

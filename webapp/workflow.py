@@ -91,6 +91,14 @@ class Machine:
         """Whether user may apply verb to obj now: what templates ask before showing a button."""
         return self.state_refusal(obj, verb) is None and self.actor_refusal(user, obj, verb) is None
 
+    def asks(self, verb):
+        """A `can_<verb>(user, obj)` function: the table's own answer, for views and templates."""
+        def can(user, obj):
+            return self.allowed(user, obj, verb)
+
+        can.__name__ = f"can_{verb}"
+        return can
+
     def states_allowing(self, verb):
         """The states from which verb is listed (for queries: `status.in_(...)`)."""
         return [int(s) for v, s in self.transitions if v == verb]

@@ -109,24 +109,8 @@ def allowed(user, opinion, verb):
     return MACHINE.allowed(user, opinion, verb)
 
 
-def can_edit(user, opinion):
-    return allowed(user, opinion, "edit")
-
-
-def can_issue(user, opinion):
-    return allowed(user, opinion, "issue")
-
-
-def can_void(user, opinion):
-    return allowed(user, opinion, "void")
-
-
-def can_print(user, opinion):
-    return allowed(user, opinion, "print")
-
-
-def can_follow_up(user, opinion):
-    return allowed(user, opinion, "follow_up")
+can_edit, can_issue, can_void, can_print, can_follow_up = (
+    MACHINE.asks(v) for v in ("edit", "issue", "void", "print", "follow_up"))
 
 
 def ensure_draft(opinion):

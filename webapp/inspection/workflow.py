@@ -140,20 +140,7 @@ def allowed(user, record, verb):
     return MACHINE.allowed(user, record, verb)
 
 
-def can_submit(user, record):
-    return allowed(user, record, "submit")
-
-
-def can_approve(user, record):
-    return allowed(user, record, "approve")
-
-
-def can_return(user, record):
-    return allowed(user, record, "return")
-
-
-def can_withdraw(user, record):
-    return allowed(user, record, "withdraw")
+can_submit, can_approve, can_return, can_withdraw = (MACHINE.asks(v) for v in ("submit", "approve", "return", "withdraw"))
 
 
 def failure_count(record):

@@ -34,9 +34,11 @@ def _tasks_of(plan, area, pairs, adhoc):
     draw = Draw.create(plan_id=plan.id, plan_version=plan.version, area=area, source=DrawSource.UPPER, drawn_by=author,
                        note="演示数据：上级平台下发的随机监督抽查名单")
     # confirmed through the draw's own transition (with its audit entry), by an admin above the area
-    admins = (User.select().join(UserRole).switch(User).join(Unit).join(Area, on=(Unit.area == Area.id))
-              .where(UserRole.role == Role.ADMIN))
-    admin = next(u for u in admins if Area.get_by_id(area if isinstance(area, int) else area.id).is_within(u.unit.area))
+    area = area if isinstance(area, Area) else Area.get_by_id(area)
+    # users with their unit and area in one query: is_within needs no query per admin
+    admins = (User.select(User, Unit, Area).join(UserRole, on=(UserRole.user == User.id)).switch(User)
+              .join(Unit).join(Area).where(UserRole.role == Role.ADMIN))
+    admin = next(u for u in admins if area.is_within(u.unit.area))
     return draw_services.confirm(draw, admin), plan.tiers[0].key
 
 

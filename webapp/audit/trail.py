@@ -54,11 +54,15 @@ def locator(entity):
     return register
 
 
-def _locate(entity, entity_id):
+def _locate(entity, entity_id, memo):
+    """What the entity's locator says (asked once per entry: every audited save passes here)."""
     fn = LOCATORS.get(entity)
     if fn is None or entity_id is None or not str(entity_id).isdigit():
         return {}
-    return fn(int(entity_id)) or {}
+    key = (entity, int(entity_id))
+    if key not in memo:
+        memo[key] = fn(int(entity_id)) or {}
+    return memo[key]
 
 
 def _from_dicts(key, before, after):
@@ -71,7 +75,7 @@ def _from_dicts(key, before, after):
     return None
 
 
-def _context(entity, entity_id, before, after, record, institution):
+def _context(entity, entity_id, before, after, record, institution, memo):
     """Fill in the record and institution an entry belongs to when the caller did not say."""
     record, institution = _id_of(record), _id_of(institution)
     if entity == "record" and record is None:
@@ -81,17 +85,17 @@ def _context(entity, entity_id, before, after, record, institution):
     if record is None:
         record = _from_dicts("record", before, after)
     if record is None and entity not in ("record", "institution"):
-        record = _locate(entity, entity_id).get("record")
+        record = _locate(entity, entity_id, memo).get("record")
     if institution is None:
         institution = _from_dicts("institution", before, after)
     if institution is None and record is not None:
-        institution = _locate("record", record).get("institution")
+        institution = _locate("record", record, memo).get("institution")
     if institution is None and entity != "record":
-        institution = _locate(entity, entity_id).get("institution")
+        institution = _locate(entity, entity_id, memo).get("institution")
     return record, institution
 
 
-def _area_of(entity, entity_id, before, after, record_id, institution_id, actor, area=None):
+def _area_of(entity, entity_id, before, after, record_id, institution_id, actor, area, memo):
     """The area an entry belongs to (for scoping the log), most specific first: what the caller
     says, the record, the institution, the entity's own area, an area code in the entry, and
     last the actor's unit. None when nothing names one (only a top-level admin sees those)."""
@@ -99,8 +103,8 @@ def _area_of(entity, entity_id, before, after, record_id, institution_id, actor,
 
     if area is not None:
         return _id_of(area)
-    for found in (_locate("record", record_id).get("area"), _locate("institution", institution_id).get("area"),
-                  _locate(entity, entity_id).get("area")):
+    for owner, owner_id in (("record", record_id), ("institution", institution_id), (entity, entity_id)):
+        found = _locate(owner, owner_id, memo).get("area")  # in this order, asked only as far as needed
         if found:
             return found
     for d in (after, before):
@@ -121,8 +125,9 @@ def record(actor, action, entity, entity_id, before=None, after=None, record=Non
     row) places it in an area's audit log; worked out the same way when not given.
     Every action and field key written here needs its Chinese label in audit/labels.py.
     """
-    record_id, institution_id = _context(entity, entity_id, before, after, record, institution)
-    area_id = _area_of(entity, entity_id, before, after, record_id, institution_id, actor, area)
+    memo = {}
+    record_id, institution_id = _context(entity, entity_id, before, after, record, institution, memo)
+    area_id = _area_of(entity, entity_id, before, after, record_id, institution_id, actor, area, memo)
     with transaction():
         # Updating the head first serialises writers: a row lock on PostgreSQL, the write lock
         # on SQLite. The chain therefore never forks and ids follow the chain order.
